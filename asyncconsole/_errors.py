@@ -1,0 +1,256 @@
+"""The one rooted error tree of asyncconsole.
+
+Every error asyncconsole raises derives from :class:`AsyncConsoleError`; third-party exceptions
+are translated inside the adapters (``raise ... from exc``) so callers never catch aiohttp,
+botocore, aiodocker or kubernetes_asyncio types::
+
+    AsyncConsoleError
+    ├── ConfigError                  invalid migration_services.yaml (every problem, with key paths)
+    ├── InfrastructureError          an external system failed or refused
+    │   ├── CommandError             a subprocess exited non-zero (exit code, stderr tail)
+    │   ├── DockerError              Docker Engine
+    │   ├── KubernetesError          Kubernetes API
+    │   ├── ECSError                 AWS ECS
+    │   ├── HttpError                HTTP (method, url, status, body excerpt)
+    │   ├── MetricsError             Prometheus / CloudWatch
+    │   └── AwsError                 other AWS APIs (Secrets Manager, STS, S3)
+    ├── NotFoundError                a named thing does not exist (also an InfrastructureError
+    │                                when raised by an adapter, see the combined classes below)
+    ├── ConflictError                a name is taken / a state forbids the operation
+    └── OperationTimeoutError        a deadline passed (also a builtin ``TimeoutError``)
+
+Adapters raise the combined classes (``DockerNotFoundError`` is both a ``DockerError`` and a
+``NotFoundError``) so callers can catch by system or by kind.
+
+Every error carries its context as attributes and never the value of a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "AsyncConsoleError",
+    "AwsError",
+    "CommandError",
+    "CommandTimeoutError",
+    "ConfigError",
+    "ConfigIssue",
+    "ConflictError",
+    "DockerConflictError",
+    "DockerError",
+    "DockerNotFoundError",
+    "DockerUnavailableError",
+    "ECSError",
+    "ECSNotFoundError",
+    "HttpError",
+    "InfrastructureError",
+    "KubernetesConflictError",
+    "KubernetesError",
+    "KubernetesNotFoundError",
+    "MetricsError",
+    "NotFoundError",
+    "OperationTimeoutError",
+]
+
+
+class AsyncConsoleError(Exception):
+    """Root of every error asyncconsole raises.
+
+    ``transient`` marks an error worth retrying (a dropped connection, HTTP 503, throttling);
+    ``retry_after`` is the server's requested wait in seconds, when it gave one.
+    """
+
+    transient: bool = False
+    retry_after: float | None = None
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context: dict[str, Any] = dict(context)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigIssue:
+    """One problem in a configuration: the dotted key path and what is wrong there."""
+
+    __slots__ = ("message", "path")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def __repr__(self) -> str:
+        return f"ConfigIssue(path={self.path!r}, message={self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ConfigIssue) and (self.path, self.message) == (
+            other.path,
+            other.message,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.message))
+
+
+class ConfigError(AsyncConsoleError):
+    """The configuration is invalid; ``issues`` lists every problem with its key path."""
+
+    def __init__(
+        self,
+        message: str,
+        issues: Sequence[ConfigIssue] = (),
+        *,
+        source: str | None = None,
+    ) -> None:
+        self.issues: list[ConfigIssue] = list(issues)
+        self.source = source
+        text = message
+        if self.issues:
+            text += ":\n" + "\n".join(f"  {issue}" for issue in self.issues)
+        super().__init__(text, source=source)
+
+
+class NotFoundError(AsyncConsoleError):
+    """A named resource (container, deployment, service, index, snapshot...) does not exist."""
+
+
+class ConflictError(AsyncConsoleError):
+    """The operation conflicts with existing state (name in use, already exists, busy)."""
+
+
+class OperationTimeoutError(AsyncConsoleError, TimeoutError):
+    """A deadline passed before the operation finished."""
+
+    def __init__(self, message: str, *, timeout: float | None = None, **context: Any) -> None:
+        super().__init__(message, timeout=timeout, **context)
+        self.timeout = timeout
+
+
+class InfrastructureError(AsyncConsoleError):
+    """An external system failed, refused, or could not be reached."""
+
+
+class CommandError(InfrastructureError):
+    """A command exited non-zero (with ``check=True``) or could not be started."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argv: Sequence[str] = (),
+        exit_code: int | None = None,
+        stdout: str = "",
+        stderr: str = "",
+    ) -> None:
+        super().__init__(message, argv=list(argv), exit_code=exit_code)
+        self.argv = list(argv)
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+class CommandTimeoutError(CommandError, OperationTimeoutError):
+    """A command ran past its timeout; carries the output captured so far."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argv: Sequence[str] = (),
+        timeout: float | None = None,
+        stdout: str = "",
+        stderr: str = "",
+    ) -> None:
+        CommandError.__init__(
+            self, message, argv=argv, exit_code=None, stdout=stdout, stderr=stderr
+        )
+        self.timeout = timeout
+        self.context["timeout"] = timeout
+
+
+class DockerError(InfrastructureError):
+    """Docker Engine failed or refused."""
+
+
+class DockerNotFoundError(DockerError, NotFoundError):
+    """No such container or image."""
+
+
+class DockerConflictError(DockerError, ConflictError):
+    """A container name is in use, or the container is in the wrong state."""
+
+
+class DockerUnavailableError(DockerError):
+    """The Docker daemon cannot be reached."""
+
+
+class KubernetesError(InfrastructureError):
+    """The Kubernetes API failed or refused."""
+
+    def __init__(self, message: str, *, status: int | None = None, **context: Any) -> None:
+        super().__init__(message, status=status, **context)
+        self.status = status
+
+
+class KubernetesNotFoundError(KubernetesError, NotFoundError):
+    """No such deployment, pod, secret or namespace."""
+
+
+class KubernetesConflictError(KubernetesError, ConflictError):
+    """The object changed or already exists (HTTP 409)."""
+
+
+class ECSError(InfrastructureError):
+    """AWS ECS failed or refused (including ``failures[]`` in a successful response)."""
+
+    def __init__(self, message: str, *, code: str | None = None, **context: Any) -> None:
+        super().__init__(message, code=code, **context)
+        self.code = code
+
+
+class ECSNotFoundError(ECSError, NotFoundError):
+    """No such ECS cluster, service or task."""
+
+
+class AwsError(InfrastructureError):
+    """An AWS API other than ECS failed (Secrets Manager, STS, S3)."""
+
+    def __init__(self, message: str, *, code: str | None = None, **context: Any) -> None:
+        super().__init__(message, code=code, **context)
+        self.code = code
+
+
+class MetricsError(InfrastructureError):
+    """A metrics backend failed or rejected a query; ``query`` names it."""
+
+    def __init__(self, message: str, *, query: str | None = None, **context: Any) -> None:
+        super().__init__(message, query=query, **context)
+        self.query = query
+
+
+class HttpError(InfrastructureError):
+    """An HTTP request failed: a status outside 2xx, or no response at all (``status`` None)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        status: int | None = None,
+        body_excerpt: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url, status=status)
+        self.method = method
+        self.url = url
+        self.status = status
+        self.body_excerpt = body_excerpt
+        self.headers = dict(headers or {})

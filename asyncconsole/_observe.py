@@ -1,0 +1,112 @@
+"""One log event (and, with OpenTelemetry installed, one span) per infrastructure call.
+
+asyncconsole logs with the stdlib ``logging`` module under the ``asyncconsole`` logger tree so
+applications keep control of handlers and levels. Events carry structured ``extra`` fields
+(``operation``, ``target``, ``duration``, ``outcome``) for JSON formatters. Values passed here
+must already be free of secrets: pass :class:`~asyncconsole._secret.Secret` objects, never
+plain passwords (they format as ``********``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+__all__ = ["observe", "tracer"]
+
+_tracer: Any = None
+_tracer_checked = False
+
+
+def tracer() -> Any:
+    """The OpenTelemetry tracer for asyncconsole, or ``None`` when OpenTelemetry is absent."""
+    global _tracer, _tracer_checked
+    if not _tracer_checked:
+        _tracer_checked = True
+        try:
+            from opentelemetry import trace
+        except ImportError:
+            _tracer = None
+        else:
+            _tracer = trace.get_tracer("asyncconsole")
+    return _tracer
+
+
+@contextmanager
+def _span(name: str, attributes: dict[str, Any]) -> Iterator[Any]:
+    t = tracer()
+    if t is None:
+        yield None
+        return
+    with t.start_as_current_span(name, attributes=attributes) as span:
+        yield span
+
+
+@asynccontextmanager
+async def observe(
+    logger: logging.Logger,
+    operation: str,
+    target: str,
+    **attributes: Any,
+) -> AsyncIterator[dict[str, Any]]:
+    """Time the block; log one event with its outcome; wrap it in a span when tracing is on.
+
+    Yields a dict the block may add attributes to (``status`` for HTTP, ``exit_code``...).
+    """
+    info: dict[str, Any] = {}
+    attrs = {"asyncconsole.operation": operation, "asyncconsole.target": target}
+    attrs.update({f"asyncconsole.{k}": _plain(v) for k, v in attributes.items()})
+    started = time.perf_counter()
+    outcome = "ok"
+    with _span(operation, attrs) as span:
+        try:
+            yield info
+        except BaseException as exc:
+            outcome = (
+                "cancelled" if isinstance(exc, _cancelled()) else f"error: {type(exc).__name__}"
+            )
+            if span is not None:
+                span.record_exception(exc)
+                from opentelemetry.trace import Status, StatusCode
+
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            duration = time.perf_counter() - started
+            if span is not None:
+                for k, v in info.items():
+                    span.set_attribute(f"asyncconsole.{k}", _plain(v))
+            if logger.isEnabledFor(logging.DEBUG if outcome == "ok" else logging.INFO):
+                extra = {
+                    "operation": operation,
+                    "target": target,
+                    "duration": duration,
+                    "outcome": outcome,
+                    **attributes,
+                    **info,
+                }
+                logger.log(
+                    logging.DEBUG if outcome == "ok" else logging.INFO,
+                    "%s %s -> %s in %.3fs%s",
+                    operation,
+                    target,
+                    outcome,
+                    duration,
+                    "".join(f" {k}={v}" for k, v in info.items()),
+                    extra={"asyncconsole": extra},
+                )
+
+
+def _cancelled() -> type[BaseException]:
+    import asyncio
+
+    return asyncio.CancelledError
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str | bool | int | float):
+        return value
+    return str(value)

@@ -1,0 +1,28 @@
+"""Public door for users' tests: every fake, the fake servers, and contract suites.
+
+Names are resolved lazily so importing this package does not start or import backends.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module (relative to asyncconsole) that defines it; each issue adds its fakes.
+_LAZY: dict[str, str] = {}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'asyncconsole.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, "asyncconsole"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(_LAZY)
+
+
+__all__ = sorted(_LAZY)

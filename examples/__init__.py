@@ -1,0 +1,1 @@
+"""Runnable examples; `python -m examples` runs each one (CI does)."""
