@@ -8,7 +8,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# public name -> module (relative to asyncconsole) that defines it; each issue adds its fakes.
+# public name -> module (relative to asyncconsole) that defines it. Keep one entry per line,
+# sorted; each component adds its fakes, fake servers and contract suites here.
 _LAZY: dict[str, str] = {}
 
 
@@ -25,4 +26,4 @@ def __dir__() -> list[str]:
     return sorted(_LAZY)
 
 
-__all__ = sorted(_LAZY)
+__all__ = sorted(_LAZY, key=lambda n: (0 if n.isupper() else 1 if n[:1].isupper() else 2, n))

@@ -32,7 +32,20 @@ from asyncconsole._errors import (
 )
 
 BACKENDS = ("aiohttp", "aiobotocore", "botocore", "kubernetes_asyncio", "aiodocker")
-PUBLIC_PACKAGES = ["asyncconsole", "asyncconsole.testing"]
+
+
+def _public_packages() -> list[str]:
+    import pkgutil
+
+    found = ["asyncconsole"]
+    for info in pkgutil.walk_packages(asyncconsole.__path__, "asyncconsole."):
+        parts = info.name.split(".")
+        if info.ispkg and not any(p.startswith("_") for p in parts):
+            found.append(info.name)
+    return found
+
+
+PUBLIC_PACKAGES = _public_packages()
 
 
 def _isort_key(name: str) -> tuple[int, str]:
