@@ -46,6 +46,7 @@ class AwsClientOptions:
         access_key / secret_key / session_token: explicit credentials; ``None`` uses the
             standard chain (environment, shared files, container and instance roles).
         connect_timeout / read_timeout: seconds; never unbounded.
+        max_pool_connections: connections kept per client (concurrent calls beyond it queue).
     """
 
     region: str | None = None
@@ -57,6 +58,7 @@ class AwsClientOptions:
     session_token: Secret | None = None
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
+    max_pool_connections: int = 10
 
 
 @asynccontextmanager
@@ -70,6 +72,7 @@ async def open_aws_client(service: str, options: AwsClientOptions) -> AsyncItera
         retries={"max_attempts": options.max_attempts, "mode": "standard"},
         connect_timeout=options.connect_timeout,
         read_timeout=options.read_timeout,
+        max_pool_connections=options.max_pool_connections,
     )
     kwargs: dict[str, Any] = {"config": config}
     if options.region:
