@@ -12,12 +12,16 @@ botocore, aiodocker or kubernetes_asyncio types::
     │   ├── KubernetesError          Kubernetes API
     │   ├── ECSError                 AWS ECS
     │   ├── HttpError                HTTP (method, url, status, body excerpt)
+    │   │   ├── HttpNotFoundError    404 (also a NotFoundError)
+    │   │   ├── HttpConflictError    409 (also a ConflictError)
+    │   │   └── HttpTimeoutError     no response in time (also an OperationTimeoutError)
     │   ├── MetricsError             Prometheus / CloudWatch
     │   └── AwsError                 other AWS APIs (Secrets Manager, STS, S3)
     ├── NotFoundError                a named thing does not exist (also an InfrastructureError
     │                                when raised by an adapter, see the combined classes below)
     ├── ConflictError                a name is taken / a state forbids the operation
-    └── OperationTimeoutError        a deadline passed (also a builtin ``TimeoutError``)
+    ├── OperationTimeoutError        a deadline passed (also a builtin ``TimeoutError``)
+    └── OperationCancelledError      an orchestrated operation was stopped or never run (why)
 
 Adapters raise the combined classes (``DockerNotFoundError`` is both a ``DockerError`` and a
 ``NotFoundError``) so callers can catch by system or by kind.
@@ -44,13 +48,17 @@ __all__ = [
     "DockerUnavailableError",
     "ECSError",
     "ECSNotFoundError",
+    "HttpConflictError",
     "HttpError",
+    "HttpNotFoundError",
+    "HttpTimeoutError",
     "InfrastructureError",
     "KubernetesConflictError",
     "KubernetesError",
     "KubernetesNotFoundError",
     "MetricsError",
     "NotFoundError",
+    "OperationCancelledError",
     "OperationTimeoutError",
 ]
 
@@ -131,6 +139,27 @@ class OperationTimeoutError(AsyncConsoleError, TimeoutError):
     def __init__(self, message: str, *, timeout: float | None = None, **context: Any) -> None:
         super().__init__(message, timeout=timeout, **context)
         self.timeout = timeout
+
+
+class OperationCancelledError(AsyncConsoleError):
+    """An orchestrated operation was cancelled, or never run; ``reason`` says why.
+
+    ``dependency`` names the operation it was waiting for when that one did not succeed.
+    Raised by awaiting the operation's handle, and recorded as its outcome's error.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        reason: str,
+        dependency: str | None = None,
+    ) -> None:
+        super().__init__(message, operation=operation, reason=reason, dependency=dependency)
+        self.operation = operation
+        self.reason = reason
+        self.dependency = dependency
 
 
 class InfrastructureError(AsyncConsoleError):
@@ -254,3 +283,27 @@ class HttpError(InfrastructureError):
         self.status = status
         self.body_excerpt = body_excerpt
         self.headers = dict(headers or {})
+
+
+class HttpNotFoundError(HttpError, NotFoundError):
+    """The server answered 404 Not Found."""
+
+
+class HttpConflictError(HttpError, ConflictError):
+    """The server answered 409 Conflict."""
+
+
+class HttpTimeoutError(HttpError, OperationTimeoutError):
+    """No (complete) HTTP response arrived within the timeout; ``status`` is None."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        timeout: float | None = None,
+    ) -> None:
+        HttpError.__init__(self, message, method=method, url=url, status=None)
+        self.timeout = timeout
+        self.context["timeout"] = timeout

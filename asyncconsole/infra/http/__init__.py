@@ -1,0 +1,51 @@
+"""Async HTTP: the ``HttpClient`` protocol, the pooled aiohttp client, a fake, and auth.
+
+``AiohttpClient`` (and aiohttp with it) is imported on first use, so importing this package is
+cheap. ``sign_sigv4`` is a pure, stdlib-only AWS Signature Version 4 signer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..._errors import HttpConflictError, HttpError, HttpNotFoundError, HttpTimeoutError
+from ._auth import AwsCredentials, BasicAuth, HttpAuth, SigV4Auth
+from ._client import DEFAULT_RETRY, IDEMPOTENT_METHODS
+from ._protocol import HttpClient
+from ._sigv4 import sign_sigv4
+from ._types import Headers, HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from ._aiohttp import AiohttpClient
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "IDEMPOTENT_METHODS",
+    "AiohttpClient",
+    "AwsCredentials",
+    "BasicAuth",
+    "Headers",
+    "HttpAuth",
+    "HttpClient",
+    "HttpConflictError",
+    "HttpError",
+    "HttpNotFoundError",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpTimeoutError",
+    "SigV4Auth",
+    "sign_sigv4",
+]
+
+_LAZY = {"AiohttpClient": "._aiohttp"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,157 @@
+"""The real HTTP client: one pooled ``aiohttp.ClientSession`` per client."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+
+import aiohttp
+from yarl import URL
+
+from ..._clock import Clock
+from ._auth import HttpAuth
+from ._client import DEFAULT_RETRY, BaseHttpClient, RetryOption
+from ._errors import connection_error, redact_url, timeout_error, tls_error
+from ._types import Headers, HttpResponse
+
+__all__ = ["AiohttpClient", "user_agent"]
+
+
+def user_agent(extra: str | None = None) -> str:
+    """``asyncconsole/<version>``, plus `` <extra>`` (console_link's ``user_agent_extra``)."""
+    from ... import __version__
+
+    agent = f"asyncconsole/{__version__}"
+    return f"{agent} {extra}" if extra else agent
+
+
+class AiohttpClient(BaseHttpClient):
+    """HTTP client on one pooled aiohttp session, with auth, timeouts, retries and TLS options.
+
+    Args:
+        base_url: Prepended verbatim to every request path (``https://host:9200``); paths may
+            also be absolute URLs.
+        auth: :class:`BasicAuth`, :class:`SigV4Auth` or any :class:`HttpAuth`.
+        timeout: Default total seconds per attempt (connect, send, read the whole body).
+        connect_timeout: Seconds to establish a connection (capped by ``timeout``).
+        allow_insecure: Skip TLS certificate verification (self-signed clusters).
+        ca_bundle: Path of a PEM file of CA certificates to trust instead of the system's.
+        user_agent_extra: Appended to the ``User-Agent`` (``asyncconsole/<version> <extra>``).
+        limit: Most connections open at once; ``limit_per_host`` the most to one host (0 = no
+            per-host limit).
+        retry: Policy for transient failures of idempotent requests (``False`` to never retry);
+            a request can override it, or opt in for a POST with ``retry=True``.
+        raise_for_status: Raise :class:`~asyncconsole.HttpError` on 4xx/5xx by default.
+        clock: Clock for retry waits (tests inject a fake one).
+        headers: Headers sent with every request.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        auth: HttpAuth | None = None,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        allow_insecure: bool = False,
+        ca_bundle: str | None = None,
+        user_agent_extra: str | None = None,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        retry: RetryOption = DEFAULT_RETRY,
+        raise_for_status: bool = True,
+        clock: Clock | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            base_url,
+            auth=auth,
+            timeout=timeout,
+            retry=retry,
+            raise_for_status=raise_for_status,
+            clock=clock,
+        )
+        if connect_timeout <= 0:
+            raise ValueError(f"connect_timeout must be positive, got {connect_timeout!r}")
+        self.connect_timeout = float(connect_timeout)
+        self.allow_insecure = allow_insecure
+        self.ca_bundle = ca_bundle
+        self.user_agent = user_agent(user_agent_extra)
+        self.limit = limit
+        self.limit_per_host = limit_per_host
+        self._default_headers = dict(headers or {})
+        self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+
+    def _ssl(self) -> ssl.SSLContext | bool:
+        if self.allow_insecure:
+            return False
+        if self.ca_bundle:
+            try:
+                return ssl.create_default_context(cafile=self.ca_bundle)
+            except (OSError, ssl.SSLError) as exc:
+                raise ValueError(f"cannot load ca_bundle {self.ca_bundle!r}: {exc}") from exc
+        return True
+
+    async def _open(self) -> None:
+        connector = aiohttp.TCPConnector(
+            limit=self.limit, limit_per_host=self.limit_per_host, ssl=self._ssl()
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            headers={"User-Agent": self.user_agent, **self._default_headers},
+            timeout=self._timeout(self.timeout),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            raise_for_status=False,
+        )
+
+    async def _close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def _timeout(self, total: float) -> aiohttp.ClientTimeout:
+        cached = self._timeouts.get(total)
+        if cached is None:
+            cached = aiohttp.ClientTimeout(total=total, connect=min(total, self.connect_timeout))
+            if len(self._timeouts) < 32:
+                self._timeouts[total] = cached
+        return cached
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        timeout: float,  # noqa: ASYNC109
+    ) -> HttpResponse:
+        session = self._session
+        if session is None:
+            raise RuntimeError("AiohttpClient is closed")
+        try:
+            # encoded=True: send exactly the path and query that were built (and signed).
+            async with session.request(
+                method,
+                URL(url, encoded=True),
+                headers=headers,
+                data=body or None,
+                timeout=self._timeout(timeout),
+            ) as resp:
+                payload = await resp.read()
+                return HttpResponse(
+                    method,
+                    url,
+                    resp.status,
+                    Headers(tuple(resp.headers.items())),
+                    payload,
+                    resp.reason or "",
+                )
+        except TimeoutError as exc:
+            raise timeout_error(method, url, timeout) from exc
+        except aiohttp.ClientSSLError as exc:
+            raise tls_error(method, url, exc) from exc
+        except aiohttp.InvalidURL as exc:
+            raise ValueError(f"{method} {redact_url(url)}: invalid URL") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise connection_error(method, url, exc) from exc

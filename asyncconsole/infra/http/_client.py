@@ -1,0 +1,347 @@
+"""The request pipeline shared by the real client and the fake, so both behave the same.
+
+URL building, bodies, auth, retries, ``raise_for_status`` and the one ``observe`` event per
+request live here; subclasses only move bytes (:meth:`BaseHttpClient._send`).
+"""
+
+from __future__ import annotations
+
+import abc
+import json as _json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, TypeAlias
+from urllib.parse import quote, unquote_plus, urlencode
+
+from ..._clock import Clock, SystemClock
+from ..._errors import HttpError, HttpTimeoutError
+from ..._observe import observe
+from ..._resource import AsyncResource
+from ..._retry import RetryPolicy, is_transient
+from ._auth import HttpAuth
+from ._errors import TRANSIENT_STATUSES, redact_url, status_error
+from ._types import Headers, HttpRequest, HttpResponse
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "IDEMPOTENT_METHODS",
+    "BaseHttpClient",
+    "Params",
+    "RetryOption",
+    "should_retry",
+]
+
+_log = logging.getLogger("asyncconsole.http")
+
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+Params: TypeAlias = Mapping[str, Any] | Sequence[tuple[str, Any]]
+RetryOption: TypeAlias = RetryPolicy | bool | None
+Data: TypeAlias = bytes | str | Mapping[str, Any] | None
+
+
+def should_retry(exc: BaseException) -> bool:
+    """HTTP's notion of transient: no response (but not a timeout or TLS failure), 429/502/503/504."""
+    if isinstance(exc, HttpTimeoutError):
+        return False
+    if isinstance(exc, HttpError):
+        if exc.status is None:
+            return exc.transient
+        return exc.status in TRANSIENT_STATUSES
+    return False
+
+
+DEFAULT_RETRY: Final = RetryPolicy(
+    attempts=3,
+    wait_initial=0.25,
+    wait_max=5.0,
+    wait_jitter=0.25,
+    timeout=30.0,
+    retry_on=should_retry,
+)
+"""Three tries with exponential backoff and jitter within 30 s, for idempotent requests."""
+
+# Characters left as they are in a path: RFC 3986 pchar plus "/" and existing %XX escapes.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_PATH_OK = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~]*\Z")
+_QUERY_OK = re.compile(r"[A-Za-z0-9=&\-._~]*\Z")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def quote_path(path: str) -> str:
+    """Percent-encode what may not appear in a URL path; keep valid ``%XX`` escapes as they are."""
+    if _PATH_OK.match(path):
+        return path
+    return quote(_BAD_PERCENT.sub("%25", path), safe=_PATH_SAFE)
+
+
+def _encode(value: str) -> str:
+    return quote(value, safe="-_.~")
+
+
+def _param_value(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def encode_query(query: str, params: Params | None) -> str:
+    """The query to send: ``query`` (from the path) normalised, then ``params`` appended.
+
+    Names and values are encoded with RFC 3986 unreserved characters only, which is also
+    SigV4's canonical encoding, so what is sent is exactly what is signed. ``+`` in a given
+    query means a space (form encoding, as OpenSearch reads it). ``None`` values are dropped;
+    list values repeat the name; booleans are ``true``/``false``.
+    """
+    parts: list[str] = []
+    if query:
+        if _QUERY_OK.match(query):
+            parts.append(query)
+        else:
+            for pair in query.split("&"):
+                if pair:
+                    key, _, value = pair.partition("=")
+                    parts.append(f"{_encode(unquote_plus(key))}={_encode(unquote_plus(value))}")
+    if params:
+        items = params.items() if isinstance(params, Mapping) else params
+        for key, value in items:
+            if value is None:
+                continue
+            name = _encode(str(key))
+            if isinstance(value, list | tuple):
+                parts.extend(f"{name}={_encode(_param_value(v))}" for v in value if v is not None)
+            else:
+                parts.append(f"{name}={_encode(_param_value(value))}")
+    return "&".join(parts)
+
+
+class BaseHttpClient(AsyncResource, abc.ABC):
+    """Builds requests, applies auth, retries and raise_for_status; subclasses send them."""
+
+    def __init__(
+        self,
+        base_url: str | None,
+        *,
+        auth: HttpAuth | None,
+        timeout: float,
+        retry: RetryOption,
+        raise_for_status: bool,
+        clock: Clock | None,
+    ) -> None:
+        if base_url is not None:
+            if not base_url.startswith(("http://", "https://")):
+                raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
+            base_url = base_url.rstrip("/")
+        if not timeout or timeout <= 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        self.base_url = base_url
+        self.auth = auth
+        self.timeout = float(timeout)
+        self.raise_for_status = raise_for_status
+        self.retry = _as_policy(retry, DEFAULT_RETRY)
+        self.clock: Clock = clock or SystemClock()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={redact_url(self.base_url or '')!r}, "
+            f"auth={self.auth!r}, timeout={self.timeout})"
+        )
+
+    def url_for(self, path: str, params: Params | None = None) -> str:
+        """The absolute URL a request for ``path`` goes to (base URL + path, encoded)."""
+        if path.startswith(("http://", "https://")):
+            prefix, rest = path, ""
+            scheme_end = path.index("//") + 2
+            slash = path.find("/", scheme_end)
+            if slash == -1:
+                prefix, rest = path, "/"
+            else:
+                prefix, rest = path[:slash], path[slash:]
+        elif self.base_url is None:
+            raise ValueError(f"{path!r} is not an absolute URL and the client has no base_url")
+        else:
+            prefix = self.base_url
+            rest = path if path.startswith("/") else "/" + path
+        raw_path, _, query = rest.partition("?")
+        raw_path, _, _ = raw_path.partition("#")
+        url = prefix + quote_path(raw_path)
+        if query or params:
+            encoded = encode_query(query.partition("#")[0], params)
+            if encoded:
+                url = f"{url}?{encoded}"
+        return url
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109
+        data: Data = None,
+        raise_for_status: bool | None = None,
+        retry: RetryOption = None,
+    ) -> HttpResponse:
+        if self._closed:
+            raise RuntimeError(f"{type(self).__name__} is closed")
+        if not self._opened:
+            await self.open()
+        method = method.upper()
+        url = self.url_for(path, params)
+        hdrs: dict[str, str] = dict(headers) if headers else {}
+        body = b""
+        if json is not None:
+            if data is not None:
+                raise ValueError("pass either json= or data=, not both")
+            body = _json.dumps(json, separators=(",", ":")).encode()
+            if not _has(hdrs, "content-type"):
+                hdrs["Content-Type"] = "application/json"
+        elif data is not None:
+            if isinstance(data, bytes):
+                body = data
+            elif isinstance(data, str):
+                body = data.encode()
+            else:
+                body = urlencode(
+                    [(k, _param_value(v)) for k, v in data.items() if v is not None]
+                ).encode()
+                if not _has(hdrs, "content-type"):
+                    hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        attempt_timeout = self.timeout if timeout is None else float(timeout)
+        rfs = self.raise_for_status if raise_for_status is None else raise_for_status
+        policy = self._policy(method, retry)
+
+        async with observe(_log, "http.request", redact_url(url), method=method) as info:
+            response = await self._attempts(method, url, hdrs, body, attempt_timeout, policy)
+            info["status"] = response.status
+        if rfs and response.status >= 400:
+            raise status_error(response)
+        return response
+
+    async def get(self, path: str, **kwargs: Any) -> HttpResponse:
+        """``request("GET", path, ...)``."""
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> HttpResponse:
+        """``request("POST", path, ...)``."""
+        return await self.request("POST", path, **kwargs)
+
+    async def put(self, path: str, **kwargs: Any) -> HttpResponse:
+        """``request("PUT", path, ...)``."""
+        return await self.request("PUT", path, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> HttpResponse:
+        """``request("DELETE", path, ...)``."""
+        return await self.request("DELETE", path, **kwargs)
+
+    async def head(self, path: str, **kwargs: Any) -> HttpResponse:
+        """``request("HEAD", path, ...)``."""
+        return await self.request("HEAD", path, **kwargs)
+
+    async def ping(self, path: str = "/", *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        await self.request("GET", path, timeout=timeout, retry=False, raise_for_status=True)
+
+    def _policy(self, method: str, retry: RetryOption) -> RetryPolicy | None:
+        if retry is None:
+            return self.retry if method in IDEMPOTENT_METHODS else None
+        return _as_policy(retry, self.retry or DEFAULT_RETRY)
+
+    async def _attempts(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        timeout: float,  # noqa: ASYNC109
+        policy: RetryPolicy | None,
+    ) -> HttpResponse:
+        last: list[HttpResponse] = []
+
+        async def attempt() -> HttpResponse:
+            hdrs: Mapping[str, str] = headers
+            if self.auth is not None:
+                request = HttpRequest(method, url, Headers(headers), body)
+                hdrs = await self.auth.headers_for(request)
+            response = await self._send(method, url, hdrs, body, timeout)
+            if policy is not None and response.status in TRANSIENT_STATUSES:
+                last.append(response)
+                raise status_error(response)
+            return response
+
+        if policy is None or policy.attempts <= 1:
+            return await attempt()
+        retry_on = should_retry if policy.retry_on is is_transient else policy.retry_on
+        started = self.clock.monotonic()
+        try:
+            # The common case pays nothing for the retry machinery.
+            return await attempt()
+        except HttpError as exc:
+            if not retry_on(exc):
+                raise
+            first: HttpError | None = exc
+
+        async def again() -> HttpResponse:
+            nonlocal first
+            if first is not None:
+                exc, first = first, None
+                raise exc
+            return await attempt()
+
+        remaining = policy.timeout
+        if remaining is not None:
+            remaining = max(0.0, remaining - (self.clock.monotonic() - started))
+        try:
+            return await policy.with_(retry_on=retry_on, timeout=remaining).run(
+                again, clock=self.clock, on_retry=_log_retry(method, url)
+            )
+        except HttpError as exc:
+            # Retries exhausted on a transient status: hand back the response itself and let
+            # raise_for_status decide, exactly as without retries.
+            if last and exc.status == last[-1].status:
+                return last[-1]
+            raise
+
+    @abc.abstractmethod
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        timeout: float,  # noqa: ASYNC109
+    ) -> HttpResponse:
+        """Send one request and read the whole response; translate failures to HttpError."""
+
+
+def _has(headers: Mapping[str, str], name: str) -> bool:
+    return any(k.lower() == name for k in headers)
+
+
+def _as_policy(retry: RetryOption, default: RetryPolicy) -> RetryPolicy | None:
+    if retry is None or retry is False:
+        return None
+    if retry is True:
+        return default
+    if isinstance(retry, RetryPolicy):
+        return retry
+    raise TypeError(f"retry must be a RetryPolicy, True or False, not {type(retry).__name__}")
+
+
+def _log_retry(method: str, url: str) -> Any:
+    def on_retry(attempt: int, exc: BaseException, wait: float) -> None:
+        if _log.isEnabledFor(logging.INFO):
+            _log.info(
+                "http.retry %s %s: attempt %d failed (%s), retrying in %.2fs",
+                method,
+                redact_url(url),
+                attempt,
+                exc,
+                wait,
+            )
+
+    return on_retry

@@ -1,0 +1,129 @@
+"""Building HttpErrors the same way for the real client and the fake: redacted URL, excerpt."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from ..._errors import HttpConflictError, HttpError, HttpNotFoundError, HttpTimeoutError
+
+if TYPE_CHECKING:
+    from ._types import HttpResponse
+
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+EXCERPT_CHARS = 500
+
+# Query parameters whose values are credentials (presigned URLs, tokens in links).
+_SECRET_PARAMS = frozenset(
+    {
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "signature",
+        "token",
+        "access_token",
+        "password",
+        "secret",
+        "api_key",
+        "apikey",
+    }
+)
+# Response headers never copied into an error (a server may echo auth material).
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "set-cookie", "cookie"})
+
+
+def redact_url(url: str) -> str:
+    """``url`` without ``user:pass@`` and with credential-like query values replaced."""
+    if "@" not in url and "?" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable url>"
+    netloc = parts.netloc.rpartition("@")[2]
+    query = parts.query
+    if query:
+        pairs = []
+        for pair in query.split("&"):
+            key, eq, _ = pair.partition("=")
+            pairs.append(f"{key}=***" if eq and key.lower() in _SECRET_PARAMS else pair)
+        query = "&".join(pairs)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP-date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def status_error(response: HttpResponse) -> HttpError:
+    """The error for a 4xx/5xx response (404 and 409 get their combined classes)."""
+    method, url, status = response.method, redact_url(response.url), response.status
+    excerpt = response.body[:EXCERPT_CHARS].decode("utf-8", errors="replace")
+    reason = f" {response.reason}" if response.reason else ""
+    message = f"{method} {url} -> HTTP {status}{reason}"
+    if excerpt:
+        message += f": {excerpt[:200]}"
+    cls = HttpNotFoundError if status == 404 else HttpConflictError if status == 409 else HttpError
+    headers = {k: v for k, v in response.headers.raw_items() if k.lower() not in _SECRET_HEADERS}
+    err = cls(message, method=method, url=url, status=status, body_excerpt=excerpt, headers=headers)
+    if status in TRANSIENT_STATUSES:
+        err.transient = True
+        err.retry_after = parse_retry_after(response.headers.get("retry-after"))
+    return err
+
+
+def connection_error(method: str, url: str, cause: BaseException) -> HttpError:
+    """A request that got no response (refused, reset, DNS): ``status`` None, transient."""
+    safe = redact_url(url)
+    detail = type(cause).__name__
+    text = str(cause)
+    if text:
+        detail += f": {text}"
+    err = HttpError(
+        f"{method} {safe} failed without a response ({_scrub(detail, url, safe)})",
+        method=method,
+        url=safe,
+    )
+    err.transient = True
+    return err
+
+
+def tls_error(method: str, url: str, cause: BaseException) -> HttpError:
+    """A TLS failure (bad certificate, hostname mismatch): not worth retrying."""
+    safe = redact_url(url)
+    err = HttpError(
+        f"{method} {safe} failed TLS verification ({type(cause).__name__}); pass ca_bundle= "
+        "or allow_insecure=True for self-signed certificates",
+        method=method,
+        url=safe,
+    )
+    err.transient = False
+    return err
+
+
+def timeout_error(method: str, url: str, timeout: float | None) -> HttpTimeoutError:
+    """No complete response within ``timeout`` seconds."""
+    safe = redact_url(url)
+    return HttpTimeoutError(
+        f"{method} {safe} timed out after {timeout}s", method=method, url=safe, timeout=timeout
+    )
+
+
+def _scrub(text: str, url: str, safe: str) -> str:
+    # Library messages may quote the URL they were given, credentials included.
+    return text.replace(url, safe) if url != safe else text

@@ -1,0 +1,71 @@
+"""The HTTP client protocol that services depend on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from ..._retry import RetryPolicy
+from ._types import HttpResponse
+
+__all__ = ["HttpClient"]
+
+
+@runtime_checkable
+class HttpClient(Protocol):
+    """An async HTTP client bound to a base URL, with auth, timeouts and retries built in."""
+
+    base_url: str | None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109
+        data: bytes | str | Mapping[str, Any] | None = None,
+        raise_for_status: bool | None = None,
+        retry: RetryPolicy | bool | None = None,
+    ) -> HttpResponse:
+        """Send one request and return the complete response.
+
+        Args:
+            method: HTTP method (any case).
+            path: Appended verbatim to the base URL (may carry a query string), or an absolute
+                URL. Characters not allowed in a URL are percent-encoded; ``%XX`` escapes are
+                kept.
+            params: Query parameters added to the URL (``None`` values dropped, lists repeat).
+            json: A value sent as a JSON body with ``Content-Type: application/json``.
+            headers: Extra request headers.
+            timeout: Total seconds for each attempt; ``None`` uses the client's default (never
+                unbounded).
+            data: A raw body (bytes or str), or a mapping sent form-encoded.
+            raise_for_status: Raise on 4xx/5xx; ``None`` uses the client's default.
+            retry: ``None`` retries idempotent methods with the client's policy; ``True`` marks
+                a non-idempotent request retryable; ``False`` never retries; a
+                :class:`~asyncconsole.RetryPolicy` overrides the policy.
+
+        Returns:
+            The response, whatever its status when ``raise_for_status`` is off.
+
+        Raises:
+            HttpError: A 4xx/5xx status (``HttpNotFoundError`` for 404, ``HttpConflictError``
+                for 409) when raising, or no response at all (``status`` None).
+            HttpTimeoutError: No complete response within ``timeout``.
+        """
+        ...
+
+    async def ping(self, path: str = "/", *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Cheap health check: ``GET path`` once, without retries.
+
+        Raises:
+            HttpError: The server is unreachable or answered 4xx/5xx.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Close the client and its connections. Idempotent."""
+        ...
