@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
-__all__ = ["observe", "tracer"]
+__all__ = ["observe", "tracer", "tracing_enabled"]
 
 _tracer: Any = None
 _tracer_checked = False
@@ -35,12 +35,30 @@ def tracer() -> Any:
     return _tracer
 
 
-@contextmanager
-def _span(name: str, attributes: dict[str, Any]) -> Iterator[Any]:
+def tracing_enabled() -> bool:
+    """Whether spans would be recorded: OpenTelemetry is installed and a tracer provider is set.
+
+    Without a provider OpenTelemetry only hands out non-recording spans, so skipping them keeps
+    the cost of an unconfigured install at zero. Checked on every call (cheap), so a provider
+    set later is honoured.
+    """
     t = tracer()
     if t is None:
+        return False
+    from opentelemetry import trace
+
+    if isinstance(t, trace.ProxyTracer):
+        provider = trace.get_tracer_provider()
+        return not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+    return not isinstance(t, trace.NoOpTracer)
+
+
+@contextmanager
+def _span(name: str, attributes: dict[str, Any]) -> Iterator[Any]:
+    if not tracing_enabled():
         yield None
         return
+    t = tracer()
     with t.start_as_current_span(name, attributes=attributes) as span:
         yield span
 

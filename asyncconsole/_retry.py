@@ -127,7 +127,13 @@ class RetryPolicy:
             sleep=clk.sleep,
             reraise=True,
         )
-        return await retrying(attempt)
+
+        async def call() -> T:
+            # tenacity awaits only what it recognises as a coroutine function; a lambda
+            # returning a coroutine would come back un-awaited.
+            return await attempt()
+
+        return await retrying(call)
 
 
 NO_RETRY = RetryPolicy(attempts=1, timeout=None)
