@@ -10,7 +10,13 @@ from typing import Any
 
 # public name -> module (relative to asyncconsole) that defines it. Keep one entry per line,
 # sorted; each component adds its fakes, fake servers and contract suites here.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "FakeHttpClient": ".infra.http._fake",
+    "HttpContractHandler": ".infra.http._contract",
+    "HttpHandlerServer": ".infra.http._server",
+    "HttpRouter": ".infra.http._fake",
+    "check_http_client": ".infra.http._contract",
+}
 
 
 def __getattr__(name: str) -> Any:

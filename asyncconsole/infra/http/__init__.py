@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..._errors import HttpConflictError, HttpError, HttpNotFoundError, HttpTimeoutError
 from ._auth import AwsCredentials, BasicAuth, HttpAuth, SigV4Auth
 from ._client import DEFAULT_RETRY, IDEMPOTENT_METHODS
+from ._fake import FakeHttpClient, HttpRouter
 from ._protocol import HttpClient
 from ._sigv4 import sign_sigv4
 from ._types import Headers, HttpRequest, HttpResponse
@@ -24,6 +25,7 @@ __all__ = [
     "AiohttpClient",
     "AwsCredentials",
     "BasicAuth",
+    "FakeHttpClient",
     "Headers",
     "HttpAuth",
     "HttpClient",
@@ -32,6 +34,7 @@ __all__ = [
     "HttpNotFoundError",
     "HttpRequest",
     "HttpResponse",
+    "HttpRouter",
     "HttpTimeoutError",
     "SigV4Auth",
     "sign_sigv4",
