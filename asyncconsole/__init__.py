@@ -24,6 +24,7 @@ from ._errors import (
     KubernetesError,
     MetricsError,
     NotFoundError,
+    OperationCancelledError,
     OperationTimeoutError,
 )
 from ._resource import AsyncResource
@@ -33,10 +34,28 @@ from ._secret import Secret
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    pass
+    from .orchestrator import (
+        Event,
+        EventKind,
+        Handle,
+        Orchestrator,
+        Outcome,
+        OutcomeStatus,
+        Report,
+        gather_outcomes,
+    )
 
 # name -> submodule that defines it, imported on first attribute access (keeps import cheap)
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "Event": "orchestrator",
+    "EventKind": "orchestrator",
+    "Handle": "orchestrator",
+    "Orchestrator": "orchestrator",
+    "Outcome": "orchestrator",
+    "OutcomeStatus": "orchestrator",
+    "Report": "orchestrator",
+    "gather_outcomes": "orchestrator",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -63,16 +82,25 @@ __all__ = [
     "ConflictError",
     "DockerError",
     "ECSError",
+    "Event",
+    "EventKind",
     "FakeClock",
+    "Handle",
     "HttpError",
     "InfrastructureError",
     "KubernetesError",
     "MetricsError",
     "NotFoundError",
+    "OperationCancelledError",
     "OperationTimeoutError",
+    "Orchestrator",
+    "Outcome",
+    "OutcomeStatus",
+    "Report",
     "RetryPolicy",
     "Secret",
     "SystemClock",
     "__version__",
+    "gather_outcomes",
     "is_transient",
 ]
