@@ -69,7 +69,9 @@ async def open_aws_client(service: str, options: AwsClientOptions) -> AsyncItera
 
     config = AioConfig(
         user_agent_extra=options.user_agent_extra,
-        retries={"max_attempts": options.max_attempts, "mode": "standard"},
+        # botocore's "max_attempts" counts retries (1 would still retry once); "total_max_attempts"
+        # counts every attempt, so 1 really turns botocore's retries off.
+        retries={"total_max_attempts": options.max_attempts, "mode": "standard"},
         connect_timeout=options.connect_timeout,
         read_timeout=options.read_timeout,
         max_pool_connections=options.max_pool_connections,
