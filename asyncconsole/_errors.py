@@ -17,6 +17,7 @@ botocore, aiodocker or kubernetes_asyncio types::
     │   │   └── HttpTimeoutError     no response in time (also an OperationTimeoutError)
     │   ├── MetricsError             Prometheus / CloudWatch
     │   └── AwsError                 other AWS APIs (Secrets Manager, STS, S3)
+    │       └── AwsNotFoundError     no such secret/object (also a NotFoundError)
     ├── NotFoundError                a named thing does not exist (also an InfrastructureError
     │                                when raised by an adapter, see the combined classes below)
     ├── ConflictError                a name is taken / a state forbids the operation
@@ -37,6 +38,7 @@ from typing import Any
 __all__ = [
     "AsyncConsoleError",
     "AwsError",
+    "AwsNotFoundError",
     "CommandError",
     "CommandTimeoutError",
     "ConfigError",
@@ -254,6 +256,10 @@ class AwsError(InfrastructureError):
     def __init__(self, message: str, *, code: str | None = None, **context: Any) -> None:
         super().__init__(message, code=code, **context)
         self.code = code
+
+
+class AwsNotFoundError(AwsError, NotFoundError):
+    """No such AWS resource (a Secrets Manager secret, an S3 object)."""
 
 
 class MetricsError(InfrastructureError):
