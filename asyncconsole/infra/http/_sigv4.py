@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote_plus, urlsplit
 
 from ._auth import AwsCredentials
+from ._types import Headers
 
 __all__ = ["canonical_query", "sign_sigv4"]
 
@@ -53,7 +54,7 @@ _sha256 = hashlib.sha256
 def sign_sigv4(
     method: str,
     url: str,
-    headers: Mapping[str, str] | None,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
     body: bytes | str | None,
     *,
     credentials: AwsCredentials,
@@ -75,7 +76,8 @@ def sign_sigv4(
         method: HTTP method.
         url: The absolute URL as it will be sent (path percent-encoded); for a proxy, the URL
             of the signing endpoint.
-        headers: Headers to sign and send. A ``Host`` header here is signed instead of the URL's.
+        headers: Headers to sign and send (a mapping, or name/value pairs where a name may
+            repeat). A ``Host`` header here is signed instead of the URL's.
         body: The request body (``str`` is UTF-8 encoded); ``None`` or empty for none.
         credentials: Access key, secret key and optional session token.
         region: AWS region, e.g. ``us-east-1``.
@@ -95,9 +97,17 @@ def sign_sigv4(
 
     out: dict[str, str] = {}
     if headers:
-        for name, value in headers.items():
-            if name.lower() not in _REPLACED:
-                out[name] = value
+        if isinstance(headers, Headers):
+            pairs: Iterable[tuple[str, str]] = headers.raw_items()
+        elif isinstance(headers, Mapping):
+            pairs = headers.items()
+        else:
+            pairs = headers
+        for name, value in pairs:
+            if name.lower() in _REPLACED:
+                continue
+            # A repeated header is one comma-separated header, as HTTP allows and SigV4 signs.
+            out[name] = f"{out[name]},{value}" if name in out else value
     out["X-Amz-Date"] = amz_date
     token = credentials.token
     if token is not None:
