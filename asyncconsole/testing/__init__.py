@@ -11,11 +11,15 @@ from typing import Any
 # public name -> module (relative to asyncconsole) that defines it. Keep one entry per line,
 # sorted; each component adds its fakes, fake servers and contract suites here.
 _LAZY: dict[str, str] = {
+    "FakeECSManager": ".infra.ecs._fake",
     "FakeHttpClient": ".infra.http._fake",
+    "FakeSecretStore": ".infra.secrets._fake",
     "HttpContractHandler": ".infra.http._contract",
     "HttpHandlerServer": ".infra.http._server",
     "HttpRouter": ".infra.http._fake",
+    "check_ecs_manager": ".infra.ecs._contract",
     "check_http_client": ".infra.http._contract",
+    "check_secret_store": ".infra.secrets._contract",
 }
 
 
