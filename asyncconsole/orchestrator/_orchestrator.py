@@ -269,9 +269,9 @@ class Orchestrator:
         try:
             await self._tg.__aexit__(exc_type, exc, tb)
         except BaseExceptionGroup as group:
-            # Without fail_fast children never raise, so the group only wraps the block's own
-            # exception: returning False lets that propagate as itself.
-            if self.fail_fast or exc is None or list(group.exceptions) != [exc]:
+            # A group of only the block's own exception (children raise only with fail_fast):
+            # returning False lets that propagate as itself.
+            if exc is None or list(group.exceptions) != [exc]:
                 raise
         finally:
             self._close()

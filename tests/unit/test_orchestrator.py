@@ -187,6 +187,20 @@ async def test_fail_fast_on_a_timeout_raises_the_timeout() -> None:
     assert orch.outcomes["other"].status == "cancelled"
 
 
+async def test_fail_fast_block_exception_alone_propagates_unchanged() -> None:
+    orch = Orchestrator(fail_fast=True)
+
+    async def run() -> None:
+        async with orch:
+            orch.submit("waiting", forever)
+            await asyncio.sleep(0)
+            raise LookupError("mine")
+
+    with pytest.raises(LookupError, match="mine"):
+        await run()
+    assert orch.outcomes["waiting"].status == "cancelled"
+
+
 async def test_without_fail_fast_a_failure_does_not_disturb_the_others() -> None:
     async with Orchestrator() as orch:
         orch.submit("bad", boom)
@@ -286,8 +300,11 @@ def test_bad_settings_are_rejected(kwargs: dict[str, Any], message: str) -> None
 
 
 async def test_deadline_times_out_everything_unfinished() -> None:
+    async def instant(x: str) -> str:
+        return x  # finishes in its task's first step, before any timer can fire
+
     async with Orchestrator(max_concurrency=2, timeout=0.05) as orch:
-        orch.submit("quick", value, "done")
+        orch.submit("quick", instant, "done")
         orch.submit("stuck1", forever)
         orch.submit("stuck2", forever)
         orch.submit("queued", value, "never ran")  # waits for a slot past the deadline
@@ -486,9 +503,9 @@ async def test_per_operation_timeout_covers_all_attempts() -> None:
         calls += 1
         raise transient()
 
-    policy = RetryPolicy(attempts=1000, wait_initial=0.005, wait_max=0.005, wait_jitter=0)
+    policy = RetryPolicy(attempts=1000, wait_initial=0.002, wait_max=0.002, wait_jitter=0)
     async with Orchestrator(retry=policy) as orch:
-        orch.submit("op", always_503, timeout=0.05)
+        orch.submit("op", always_503, timeout=0.1)
     outcome = orch.outcomes["op"]
     assert outcome.status == "timed_out"
     assert 1 < outcome.attempts == calls < 1000
