@@ -13,12 +13,15 @@ from typing import Any
 _LAZY: dict[str, str] = {
     "FakeECSManager": ".infra.ecs._fake",
     "FakeHttpClient": ".infra.http._fake",
+    "FakeMetricsCollector": ".infra.metrics",
     "FakeSecretStore": ".infra.secrets._fake",
     "HttpContractHandler": ".infra.http._contract",
     "HttpHandlerServer": ".infra.http._server",
     "HttpRouter": ".infra.http._fake",
+    "PrometheusRemoteWriter": ".testing._prometheus",
     "check_ecs_manager": ".infra.ecs._contract",
     "check_http_client": ".infra.http._contract",
+    "check_metrics_collector": ".infra.metrics._contract",
     "check_secret_store": ".infra.secrets._contract",
 }
 

@@ -1,0 +1,289 @@
+"""Prometheus metrics over the shared pooled HTTP client (:class:`AiohttpClient`).
+
+Fixes over console_link: the statistic is applied (``<stat>_over_time`` per bucket), every
+matching series is returned with its labels, listing answers sorted lists (not sets), label
+values are escaped, errors name the query, and requests have timeouts and retries.
+
+Buckets: a point ``T`` covers samples in ``[T, T + period)``. Prometheus evaluates a range
+selector ``[r]`` at time ``t`` over ``[t - r, t]`` (2.x, both ends inclusive) or
+``(t - r, t]`` (3.x), at millisecond resolution; so each bucket is evaluated at
+``T + period - 1ms`` with ``r = period - 1ms`` (2.x) or ``r = period`` (3.x). The server's
+version is read once from ``/api/v1/status/buildinfo``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from ..._clock import Clock, SystemClock
+from ..._errors import HttpError, MetricsError
+from ..._observe import observe
+from ..._resource import AsyncResource
+from ..._retry import RetryPolicy, is_transient
+from ..http import HttpAuth, HttpClient
+from ..http._client import DEFAULT_RETRY
+from ._promql import (
+    JOB_LABEL,
+    MS,
+    check_envelope,
+    component_for_job,
+    epoch,
+    label_selector,
+    parse_matrix,
+    range_expression,
+)
+from ._types import MetricQuery, MetricSeries, Point
+
+__all__ = ["PrometheusMetricsCollector"]
+
+logger = logging.getLogger("asyncconsole.metrics.prometheus")
+RECENT = timedelta(hours=3)
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+T = TypeVar("T")
+
+
+class PrometheusMetricsCollector(AsyncResource):
+    """Metrics from a Prometheus server (or anything speaking its HTTP API).
+
+    Components map to the ``exported_job`` label the OpenTelemetry collector sets:
+    ``captureProxy`` -> ``capture``, ``replayer`` -> ``replay``; other names are used as-is.
+
+    Args:
+        endpoint: Base URL, e.g. ``http://prometheus:9090``.
+        auth: Request authentication (``BasicAuth``, ``SigV4Auth`` for Amazon Managed
+            Prometheus, ...).
+        allow_insecure: Skip TLS verification.
+        ca_bundle: PEM file of CAs to trust.
+        timeout: Seconds per request attempt.
+        user_agent_extra: Appended to the User-Agent.
+        retry: Retry policy for transient failures (429/502/503/504, dropped connections).
+        max_points_per_request: Buckets per ``query_range`` call (Prometheus refuses more
+            than 11,000); longer windows are split into concurrent requests.
+        clock: Time source for ``end=None`` and recency.
+        http: Use this client instead of creating one (for tests); it is not closed here.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        auth: HttpAuth | None = None,
+        allow_insecure: bool = False,
+        ca_bundle: str | None = None,
+        timeout: float = 30.0,
+        user_agent_extra: str | None = None,
+        retry: RetryPolicy | bool = DEFAULT_RETRY,
+        max_points_per_request: int = 10_000,
+        clock: Clock | None = None,
+        http: HttpClient | None = None,
+    ) -> None:
+        if not endpoint.startswith(("http://", "https://")):
+            raise ValueError(
+                f"Prometheus endpoint must start with http:// or https://: {endpoint!r}"
+            )
+        if not 1 <= max_points_per_request <= 11_000:
+            raise ValueError("max_points_per_request must be between 1 and 11000")
+        self.endpoint = endpoint.rstrip("/")
+        self.clock: Clock = clock or SystemClock()
+        self.max_points_per_request = max_points_per_request
+        self._settings: dict[str, Any] = {
+            "auth": auth,
+            "allow_insecure": allow_insecure,
+            "ca_bundle": ca_bundle,
+            "timeout": timeout,
+            "user_agent_extra": user_agent_extra,
+            "retry": retry,
+        }
+        self._http: HttpClient | None = http
+        self._owns_http = http is None
+        self._left_open: bool | None = None  # range selectors exclude their start (3.x)
+        self.version: str | None = None
+
+    def __repr__(self) -> str:
+        return f"PrometheusMetricsCollector(endpoint={self.endpoint!r})"
+
+    async def _open(self) -> None:
+        if self._owns_http:
+            from ..http import AiohttpClient
+
+            client = AiohttpClient(
+                base_url=self.endpoint,
+                raise_for_status=False,
+                clock=self.clock,
+                **self._settings,
+            )
+            self._http = await client.open()
+
+    async def _close(self) -> None:
+        http, self._http = self._http, None
+        if http is not None and self._owns_http:
+            await http.aclose()
+
+    # -- MetricsCollector ------------------------------------------------------------------
+
+    async def list_metrics(self, *, recent: bool = True) -> dict[str, list[str]]:
+        match = f'{{{JOB_LABEL}=~".+"}}'
+        params: list[tuple[str, str]] = [("match[]", match)]
+        if recent:
+            now = self.clock.now()
+            params += [("start", epoch(now - RECENT)), ("end", epoch(now))]
+        found: dict[str, set[str]] = {}
+        async with observe(logger, "prometheus.list_metrics", self.endpoint, recent=recent):
+            data = await self._get("/api/v1/series", params, f"series {match}")
+        if not isinstance(data, list):
+            raise MetricsError(f"unexpected Prometheus series answer: {data!r:.200}", query=match)
+        for labels in data:
+            name, job = labels.get("__name__"), labels.get(JOB_LABEL)
+            if name and job:
+                found.setdefault(component_for_job(job), set()).add(name)
+        return {component: sorted(names) for component, names in sorted(found.items())}
+
+    async def get_metric_data(self, query: MetricQuery) -> list[MetricSeries]:
+        start, end = query.window(self.clock.now())
+        described = query.describe()
+        # Validate (and escape) before any request, so bad input fails fast and clearly.
+        label_selector(query.name, {}, query=described)
+        range_expression(query, timedelta(seconds=query.period))
+        async with observe(logger, "prometheus.get_metric_data", self.endpoint, query=described):
+            left_open = await self._range_is_left_open()
+            period = timedelta(seconds=query.period)
+            window = period if left_open else period - MS
+            full = (end - start) // period
+            requests: list[Coroutine[Any, Any, list[tuple[dict[str, str], list[Point]]]]] = []
+            for first in range(0, full, self.max_points_per_request):
+                last = min(full, first + self.max_points_per_request) - 1
+                requests.append(self._range(query, start, first, last, window))
+            tail = start + full * period
+            if tail < end:
+                requests.append(self._partial(query, tail, end, left_open))
+            merged: dict[tuple[tuple[str, str], ...], list[Point]] = {}
+            for answer in await _all(requests):
+                for labels, points in answer:
+                    merged.setdefault(tuple(sorted(labels.items())), []).extend(points)
+        return [
+            MetricSeries(
+                name=query.name,
+                component=query.component,
+                statistic=query.stat,
+                labels=dict(key),
+                points=tuple(sorted(points)),
+            )
+            for key, points in sorted(merged.items())
+            if points
+        ]
+
+    async def ping(self) -> None:
+        async with observe(logger, "prometheus.ping", self.endpoint):
+            await self._detect_version()
+
+    # -- internals -------------------------------------------------------------------------
+
+    async def _range(
+        self, query: MetricQuery, start: datetime, first: int, last: int, window: timedelta
+    ) -> list[tuple[dict[str, str], list[Point]]]:
+        """Buckets ``first..last`` (full periods), each evaluated at its last millisecond."""
+        period = timedelta(seconds=query.period)
+        expr = range_expression(query, window)
+        offset = period - MS
+        params = [
+            ("query", expr),
+            ("start", epoch(start + first * period + offset)),
+            ("end", epoch(start + last * period + offset)),
+            ("step", str(query.period)),
+        ]
+        data = await self._get("/api/v1/query_range", params, expr)
+        return [
+            (labels, [(ts - offset, v) for ts, v in points])
+            for labels, points in parse_matrix(data, query=expr)
+        ]
+
+    async def _partial(
+        self, query: MetricQuery, tail: datetime, end: datetime, left_open: bool
+    ) -> list[tuple[dict[str, str], list[Point]]]:
+        """The last, shorter bucket ``[tail, end)`` as one instant query at ``end - 1ms``."""
+        window = end - tail if left_open else end - tail - MS
+        expr = range_expression(query, window)
+        params = [("query", expr), ("time", epoch(end - MS))]
+        data = await self._get("/api/v1/query", params, expr)
+        return [
+            (labels, [(tail, v) for _, v in points])
+            for labels, points in parse_matrix(data, query=expr)
+        ]
+
+    async def _range_is_left_open(self) -> bool:
+        if self._left_open is None:
+            await self._detect_version()
+        return bool(self._left_open)
+
+    async def _detect_version(self) -> None:
+        try:
+            data = await self._get("/api/v1/status/buildinfo", [], "status/buildinfo")
+        except MetricsError as exc:
+            if exc.context.get("status") != 404:
+                raise
+            # Not Prometheus itself (a proxy or another store): fall back to a trivial query.
+            await self._get("/api/v1/query", [("query", "vector(1)")], "vector(1)")
+            self._left_open = False
+            return
+        version = str((data or {}).get("version", "")) if isinstance(data, dict) else ""
+        self.version = version or None
+        major = version.split(".", 1)[0]
+        self._left_open = major.isdigit() and int(major) >= 3
+
+    async def _get(self, path: str, params: list[tuple[str, str]], what: str) -> Any:
+        http = self._http
+        if http is None or not self._opened or self.closed:
+            state = "closed" if self.closed else "not open"
+            raise RuntimeError(
+                f"PrometheusMetricsCollector is {state}; use 'async with' or 'await open()'"
+            )
+        try:
+            response = await http.request("GET", path, params=params, raise_for_status=False)
+        except HttpError as exc:
+            error = MetricsError(
+                f"Prometheus request for {what} failed: {exc}", query=what, status=exc.status
+            )
+            error.transient = is_transient(exc)
+            raise error from exc
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if isinstance(payload, dict) and (
+            payload.get("status") == "error" or response.status >= 400
+        ):
+            try:
+                check_envelope(payload, query=what)
+            except MetricsError as exc:
+                exc.context["status"] = response.status
+                exc.transient = exc.transient or response.status in TRANSIENT_STATUSES
+                raise
+        if response.status >= 400 or payload is None:
+            excerpt = response.text[:200].strip()
+            error = MetricsError(
+                f"Prometheus answered HTTP {response.status} for {what}: {excerpt}",
+                query=what,
+                status=response.status,
+            )
+            error.transient = response.status in TRANSIENT_STATUSES
+            raise error
+        return check_envelope(payload, query=what)
+
+
+async def _all(requests: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Await every request concurrently; on failure raise the first error itself, ungrouped."""
+    if len(requests) == 1:
+        return [await requests[0]]
+    try:
+        async with asyncio.TaskGroup() as tasks:
+            running = [tasks.create_task(request) for request in requests]
+    except BaseExceptionGroup as group:
+        first: BaseException = group
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [task.result() for task in running]
