@@ -1,0 +1,221 @@
+"""The base of every config block: strict fields, unknown keys rejected, and rules that report
+every problem at once (pydantic stops at a block's field errors; we merge rule errors in)."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import types
+import typing
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    WithJsonSchema,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
+
+from .._secret import MASK, Secret
+
+__all__ = ["ConfigModel", "Loc", "SecretField", "one_of_problems", "rule"]
+
+Loc = tuple[str | int, ...]
+
+# Error types we create ourselves; every other type in a ValidationError is one of pydantic's own.
+RULE = "config_rule"
+UNKNOWN = "unknown_field"
+_PYDANTIC_TYPES = frozenset(typing.get_args(core_schema.ErrorType))
+
+# README spellings console_link never accepted; worth a pointed hint.
+_KNOWN_MISTAKES = {"user_from_secret_arn": "user_secret_arn"}
+
+
+def rule(message: str, loc: Loc = ()) -> InitErrorDetails:
+    """An error for a rule across keys, at ``loc`` relative to the block that checks it."""
+    return {
+        "type": PydanticCustomError(RULE, "{message}", {"message": message}),
+        "loc": loc,
+        "input": None,
+    }
+
+
+def one_of_problems(data: Mapping[Any, Any], group: tuple[str, ...]) -> list[str]:
+    """console_link's "exactly one of" check: a key counts when present, even with a null value."""
+    present = sorted(key for key in group if key in data)
+    if len(present) > 1:
+        return [f"More than one value is present: {present}"]
+    if not present:
+        return [f"No values are present from set: {sorted(group)}"]
+    return []
+
+
+def _secret_input(value: Any) -> Any:
+    if isinstance(value, str | Secret):
+        return value
+    # Never echo the value: it is a password written without quotes (or a typo).
+    raise PydanticCustomError("secret_type", "must be a string (quote it in YAML)")
+
+
+def _serialize_secret(value: Secret, info: SerializationInfo) -> str:
+    context = info.context
+    if isinstance(context, Mapping) and context.get("reveal_secrets"):
+        return value.get()
+    return MASK
+
+
+SecretField = Annotated[
+    Secret,
+    BeforeValidator(_secret_input),
+    PlainSerializer(_serialize_secret, return_type=str),
+    WithJsonSchema({"type": "string", "writeOnly": True}),
+]
+"""A password: held as a :class:`~asyncconsole.Secret`, masked when dumped unless the dump's
+context has ``reveal_secrets``."""
+
+
+def _hint(cls: type[ConfigModel], key: object) -> str:
+    names = [*cls.model_fields, *cls.key_aliases]
+    if not isinstance(key, str) or key in names:
+        return ""
+    guess = _KNOWN_MISTAKES.get(key)
+    if guess is None and key.replace("-", "_") in names:
+        guess = key.replace("-", "_")
+    if guess is None:
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
+        guess = close[0] if close else None
+    return f" (did you mean {guess}?)" if guess else ""
+
+
+def _rebuild(cls: type[ConfigModel], error: Any, rename: Mapping[str, str]) -> InitErrorDetails:
+    loc: Loc = tuple(error["loc"])
+    if loc and isinstance(loc[0], str) and loc[0] in rename:
+        loc = (rename[loc[0]], *loc[1:])
+    kind = error["type"]
+    details: InitErrorDetails
+    if kind == "extra_forbidden" and len(loc) == 1:
+        message = "unknown field" + _hint(cls, loc[0])
+        details = {
+            "type": PydanticCustomError(UNKNOWN, "{message}", {"message": message}),
+            "loc": loc,
+            "input": None,
+        }
+    elif kind not in _PYDANTIC_TYPES:
+        details = {
+            "type": PydanticCustomError(kind, "{message}", {"message": error["msg"]}),
+            "loc": loc,
+            "input": None,
+        }
+    else:
+        details = {"type": kind, "loc": loc, "input": error["input"]}
+        if "ctx" in error:
+            details["ctx"] = error["ctx"]
+    return details
+
+
+@functools.cache
+def _block_fields(cls: type[ConfigModel]) -> frozenset[str]:
+    """Fields whose value is a nested block (a ConfigModel, maybe optional)."""
+    found = set()
+    for name, field in cls.model_fields.items():
+        annotation = field.annotation
+        args = (
+            typing.get_args(annotation)
+            if typing.get_origin(annotation) in (typing.Union, types.UnionType)
+            else (annotation,)
+        )
+        if any(isinstance(a, type) and issubclass(a, ConfigModel) for a in args):
+            found.add(name)
+    return frozenset(found)
+
+
+class ConfigModel(BaseModel):
+    """Base of every block of ``migration_services.yaml``.
+
+    Blocks are immutable plain data: building one never does I/O. Unknown keys are rejected,
+    values are not coerced (``"5"`` is not an integer), and an empty block (``docker:`` with no
+    value) means an empty mapping unless the block says null has its own meaning.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        hide_input_in_errors=True,
+        use_attribute_docstrings=True,
+    )
+
+    # Groups of keys of which exactly one must be present (console_link semantics).
+    exactly_one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    # Keys whose null value is meaningful and must not become an empty block.
+    null_is_value: ClassVar[frozenset[str]] = frozenset()
+    # Accepted alternative spellings of keys: alias -> field name.
+    key_aliases: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def _raw_problems(cls, data: dict[Any, Any]) -> list[InitErrorDetails]:
+        """Rules checked on the raw mapping, so they are reported even when fields are invalid."""
+        return []
+
+    def _problems(self) -> list[InitErrorDetails]:
+        """Rules checked once every field is valid."""
+        return []
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _validate_block(cls, data: Any, handler: Any) -> Any:
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            return handler(data)
+        data = dict(data)
+        rename: dict[str, str] = {}
+        problems: list[InitErrorDetails] = []
+        for alias, name in cls.key_aliases.items():
+            if alias in data:
+                value = data.pop(alias)
+                if name in data:
+                    problems.append(
+                        rule(f"{alias} is another name for {name}; give only one of them", (alias,))
+                    )
+                else:
+                    data[name] = value
+                    rename[name] = alias
+        for group in cls.exactly_one_of:
+            problems.extend(rule(message) for message in one_of_problems(data, group))
+        cross = cls._raw_problems(data)
+        for name in _block_fields(cls) - cls.null_is_value:
+            if name in data and data[name] is None:
+                data[name] = {}
+        failed: list[InitErrorDetails] = []
+        try:
+            model = handler(data)
+        except ValidationError as exc:
+            failed = [_rebuild(cls, error, rename) for error in exc.errors()]
+        if failed:
+            raise ValidationError.from_exception_data(cls.__name__, [*problems, *failed, *cross])
+        problems.extend(cross)
+        problems.extend(model._problems())
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return model
+
+    @model_serializer(mode="wrap")
+    def _dump_block(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Keys the file did not give and that hold nothing are left out of dumps: a present
+        # key counts even when null ("exactly one of", empty blocks), so a dump must not
+        # invent them if it is to load back into the same config.
+        dumped = handler(self)
+        if isinstance(dumped, dict):
+            for name in type(self).model_fields:
+                if name not in self.model_fields_set and getattr(self, name) is None:
+                    dumped.pop(name, None)
+        return dumped
