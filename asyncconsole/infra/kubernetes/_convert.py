@@ -1,0 +1,106 @@
+"""Kubernetes JSON objects -> asyncconsole types (shared by the real manager and the fake)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from ..._errors import KubernetesError
+from ..._secret import Secret
+from ._types import DeploymentStatus, PodInfo, PodPhase
+
+__all__ = ["count_pods", "decode_secret", "deployment_status", "parse_time", "pod_info"]
+
+
+def parse_time(value: object) -> datetime | None:
+    """An RFC 3339 timestamp as an aware datetime (``None`` when absent or unparsable)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _is_ready(pod: Mapping[str, Any]) -> bool:
+    for cond in pod.get("status", {}).get("conditions") or ():
+        if cond.get("type") == "Ready":
+            return bool(cond.get("status") == "True")
+    return False
+
+
+def pod_info(pod: Mapping[str, Any]) -> PodInfo:
+    """A ``PodInfo`` from a Pod object."""
+    meta = pod.get("metadata", {})
+    spec = pod.get("spec", {})
+    status = pod.get("status", {})
+    return PodInfo(
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        phase=PodPhase.parse(status.get("phase")),
+        ready=_is_ready(pod),
+        terminating=bool(meta.get("deletionTimestamp")),
+        node=spec.get("nodeName") or None,
+        labels=dict(meta.get("labels") or {}),
+        ip=status.get("podIP") or None,
+        restarts=sum(int(c.get("restartCount", 0)) for c in status.get("containerStatuses") or ()),
+        containers=tuple(c.get("name", "") for c in spec.get("containers") or ()),
+        created_at=parse_time(meta.get("creationTimestamp")),
+    )
+
+
+def count_pods(pods: Iterable[Mapping[str, Any]]) -> tuple[int, int, int]:
+    """``(running, pending, terminating)`` with console_link's rule: deletion timestamp first."""
+    running = pending = terminating = 0
+    for pod in pods:
+        if pod.get("metadata", {}).get("deletionTimestamp"):
+            terminating += 1
+            continue
+        phase = pod.get("status", {}).get("phase")
+        if phase == "Running":
+            running += 1
+        elif phase == "Pending":
+            pending += 1
+    return running, pending, terminating
+
+
+def deployment_status(
+    deployment: Mapping[str, Any], pods: Iterable[Mapping[str, Any]]
+) -> DeploymentStatus:
+    """A ``DeploymentStatus`` from a Deployment object and the pods its selector matches."""
+    meta = deployment.get("metadata", {})
+    spec = deployment.get("spec", {})
+    status = deployment.get("status") or {}
+    running, pending, terminating = count_pods(pods)
+    return DeploymentStatus(
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        desired=int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1),
+        current=int(status.get("replicas") or 0),
+        ready=int(status.get("readyReplicas") or 0),
+        available=int(status.get("availableReplicas") or 0),
+        updated=int(status.get("updatedReplicas") or 0),
+        running=running,
+        pending=pending,
+        terminating=terminating,
+        generation=int(meta.get("generation") or 0),
+        observed_generation=int(status.get("observedGeneration") or 0),
+    )
+
+
+def decode_secret(secret: Mapping[str, Any]) -> dict[str, Secret]:
+    """A Secret's ``data`` (base64) and ``stringData`` as ``{key: Secret}``."""
+    out: dict[str, Secret] = {}
+    for key, value in (secret.get("data") or {}).items():
+        try:
+            raw = base64.b64decode(value or "", validate=True)
+        except (binascii.Error, ValueError) as exc:
+            name = secret.get("metadata", {}).get("name", "?")
+            raise KubernetesError(f"secret {name!r} key {key!r} is not valid base64") from exc
+        out[key] = Secret(raw.decode("utf-8", errors="replace"))
+    for key, value in (secret.get("stringData") or {}).items():
+        out[key] = Secret(str(value))
+    return out

@@ -1,0 +1,143 @@
+"""The ``K8sManager`` protocol: what asyncconsole needs from a Kubernetes cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from ..._secret import Secret
+from ..commands._result import CommandResult
+from ._types import DeploymentStatus, PodInfo
+
+__all__ = ["K8sManager"]
+
+
+@runtime_checkable
+class K8sManager(Protocol):
+    """Deployments, pods and secrets of one Kubernetes cluster.
+
+    Every method raises :class:`~asyncconsole.KubernetesError` when the API fails or cannot be
+    reached (``KubernetesNotFoundError`` for a missing object, ``KubernetesConflictError`` for
+    HTTP 409), and ``ValueError`` for bad arguments before any call is made.
+    """
+
+    @property
+    def default_namespace(self) -> str:
+        """The namespace of the service account (in-cluster), of the kubeconfig context, or
+        ``"default"``."""
+        ...
+
+    async def ping(self) -> None:
+        """Check the API server answers (``GET /version``); raise ``KubernetesError`` if not."""
+        ...
+
+    async def get_deployment_status(self, namespace: str, name: str) -> DeploymentStatus:
+        """Replica counts of a Deployment and the phases of the pods its selector matches.
+
+        Raises:
+            KubernetesNotFoundError: No such Deployment.
+        """
+        ...
+
+    async def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        """Set ``spec.replicas`` through the ``scale`` subresource; does not wait for pods.
+
+        Raises:
+            ValueError: ``replicas`` is negative.
+            KubernetesNotFoundError: No such Deployment.
+        """
+        ...
+
+    async def wait_for_replicas(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        ready: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - part of the public call shape
+    ) -> DeploymentStatus:
+        """Wait until exactly ``ready`` replicas of the Deployment are ready.
+
+        Follows a watch stream (no polling) and returns the status that satisfied the wait.
+        Cancelling the call closes the stream.
+
+        Args:
+            namespace: The Deployment's namespace.
+            name: The Deployment's name.
+            ready: The number of ready replicas to wait for (0 waits for a scale-down).
+            timeout: Seconds to wait in all; ``None`` waits for ever.
+
+        Raises:
+            OperationTimeoutError: ``timeout`` passed first.
+            KubernetesNotFoundError: No such Deployment (also if it is deleted while waiting).
+        """
+        ...
+
+    async def list_pods(
+        self,
+        namespace: str,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> list[PodInfo]:
+        """Pods of a namespace, optionally filtered, sorted by name.
+
+        Args:
+            namespace: The namespace to list.
+            label_selector: A Kubernetes label selector (``app=web,tier in (a,b),!canary``).
+            field_selector: A field selector (``status.phase=Running``, ``spec.nodeName=n1``).
+        """
+        ...
+
+    async def delete_pod(
+        self, namespace: str, name: str, *, grace_period: int | None = None
+    ) -> None:
+        """Ask the API server to delete a pod (it terminates in the background).
+
+        Raises:
+            KubernetesNotFoundError: No such pod.
+        """
+        ...
+
+    async def exec_in_pod(
+        self,
+        namespace: str,
+        pod: str,
+        argv: Sequence[str],
+        *,
+        container: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - part of the public call shape
+    ) -> CommandResult:
+        """Run ``argv`` in a pod's container; stdout, stderr and the exit code come back apart.
+
+        A non-zero exit is a result, not an error (call ``.check()`` for that).
+
+        Raises:
+            ValueError: ``argv`` is empty.
+            KubernetesNotFoundError: No such pod.
+            CommandTimeoutError: ``timeout`` passed; the stream is closed.
+        """
+        ...
+
+    async def pod_logs(
+        self,
+        namespace: str,
+        pod: str,
+        *,
+        container: str | None = None,
+        tail_lines: int | None = None,
+    ) -> str:
+        """A pod container's log text (the last ``tail_lines`` lines when given).
+
+        Raises:
+            KubernetesNotFoundError: No such pod.
+        """
+        ...
+
+    async def read_secret(self, namespace: str, name: str) -> dict[str, Secret]:
+        """A Secret's data, base64-decoded, each value wrapped in :class:`~asyncconsole.Secret`.
+
+        Raises:
+            KubernetesNotFoundError: No such Secret.
+        """
+        ...
