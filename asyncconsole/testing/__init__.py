@@ -13,6 +13,8 @@ from typing import Any
 _LAZY: dict[str, str] = {
     "FakeECSManager": ".infra.ecs._fake",
     "FakeHttpClient": ".infra.http._fake",
+    "FakeK8sManager": ".infra.kubernetes._fake",
+    "FakeKubernetesApiServer": ".testing._kube_server",
     "FakeMetricsCollector": ".infra.metrics",
     "FakeSecretStore": ".infra.secrets._fake",
     "HttpContractHandler": ".infra.http._contract",
@@ -21,6 +23,7 @@ _LAZY: dict[str, str] = {
     "PrometheusRemoteWriter": ".testing._prometheus",
     "check_ecs_manager": ".infra.ecs._contract",
     "check_http_client": ".infra.http._contract",
+    "check_k8s_manager": ".infra.kubernetes._contract",
     "check_metrics_collector": ".infra.metrics._contract",
     "check_secret_store": ".infra.secrets._contract",
 }
