@@ -11,6 +11,7 @@ from typing import Any
 # public name -> module (relative to asyncconsole) that defines it. Keep one entry per line,
 # sorted; each component adds its fakes, fake servers and contract suites here.
 _LAZY: dict[str, str] = {
+    "FakeCommandExecutor": ".infra.commands._fake",
     "FakeECSManager": ".infra.ecs._fake",
     "FakeHttpClient": ".infra.http._fake",
     "FakeK8sManager": ".infra.kubernetes._fake",
@@ -21,6 +22,7 @@ _LAZY: dict[str, str] = {
     "HttpHandlerServer": ".infra.http._server",
     "HttpRouter": ".infra.http._fake",
     "PrometheusRemoteWriter": ".testing._prometheus",
+    "check_command_executor": ".infra.commands._contract",
     "check_ecs_manager": ".infra.ecs._contract",
     "check_http_client": ".infra.http._contract",
     "check_k8s_manager": ".infra.kubernetes._contract",
