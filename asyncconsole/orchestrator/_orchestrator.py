@@ -371,7 +371,9 @@ class Orchestrator:
             policy = None  # awaited once, whatever the orchestrator's default policy
         else:
             raise TypeError(f"{name!r}: expected a coroutine function or awaitable, got {fn!r}")
-        if policy is not None and policy.attempts > 1:
+        if policy is not None and policy.attempts == 1:
+            policy = None  # one attempt needs no retry machinery
+        if policy is not None:
             import tenacity  # noqa: F401  (loaded now, not inside the operation's timeout)
         deps = tuple(self._dependency(name, dep) for dep in after)
         op = _Op(name, call, args, kwargs, timeout, policy, deps)
@@ -508,39 +510,44 @@ class Orchestrator:
             raise error
 
     async def _execute(self, op: _Op) -> Any:
+        # One coroutine for the common path (no dependency, timeout, retry or observation):
+        # every extra layer of awaiting costs on each resumption of a short operation.
         for dep in op.after:
             outcome = dep.outcome or await dep.wait()
             if outcome.status is not OutcomeStatus.OK:
                 raise _DependencyNotOk(dep)
         sem = self._semaphore
-        if sem is None:
-            return await self._start(op)
-        async with sem:
-            return await self._start(op)
+        if sem is not None:
+            await sem.acquire()
+        try:
+            op.state = _RUNNING
+            op.started = self._clock.monotonic()
+            if self._listening:
+                self._emit(Event(EventKind.STARTED, op.name, 1, op.started - self._t0))
+            if op.timeout is not None:
+                op.own_timeout = asyncio.timeout(op.timeout)
+                async with op.own_timeout:
+                    return await self._attempts(op)
+            if op.retry is not None or self._observed:
+                return await self._attempts(op)
+            op.tried = 1
+            return await op.fn(*op.args, **op.kwargs)
+        finally:
+            if sem is not None:
+                sem.release()
 
-    async def _start(self, op: _Op) -> Any:
-        op.state = _RUNNING
-        op.started = self._clock.monotonic()
-        if self._listening:
-            self._emit(Event(EventKind.STARTED, op.name, 1, op.started - self._t0))
+    async def _attempts(self, op: _Op) -> Any:
         if not self._observed:
-            return await self._timed(op)
+            return await self._call(op)
         async with observe(self._logger, "orchestrator.operation", op.name) as info:
             try:
-                return await self._timed(op)
+                return await self._call(op)
             finally:
                 info["attempts"] = op.tried
 
-    async def _timed(self, op: _Op) -> Any:
-        if op.timeout is None:
-            return await self._call(op)
-        op.own_timeout = asyncio.timeout(op.timeout)
-        async with op.own_timeout:
-            return await self._call(op)
-
     async def _call(self, op: _Op) -> Any:
         policy = op.retry
-        if policy is None or policy.attempts == 1:
+        if policy is None:
             op.tried = 1
             return await op.fn(*op.args, **op.kwargs)
 

@@ -176,7 +176,8 @@ async def test_orchestrator_renders_live_state_and_its_report() -> None:
     assert done.count("ok") >= 3
     report = orch.report(details={"running": "opened"})
     assert report["running"].detail == "opened"
-    assert "<td>opened</td>" in orch._repr_html_() or "opened" in report._repr_html_()
+    assert "<td>running</td>" in orch._repr_html_()
+    assert "<td>opened</td>" in report._repr_html_()
 
 
 async def test_gather_outcomes_runs_everything_and_reports_all() -> None:
