@@ -131,10 +131,14 @@ class AiohttpClient(BaseHttpClient):
             raise RuntimeError("AiohttpClient is closed")
         try:
             # encoded=True: send exactly the path and query that were built (and signed).
+            target = URL(url, encoded=True)
+        except ValueError as exc:
+            raise ValueError(f"{method} {redact_url(url)}: invalid URL ({exc})") from exc
+        try:
             async with session.request(
                 method,
-                URL(url, encoded=True),
-                headers=headers,
+                target,
+                headers=headers or None,
                 data=body or None,
                 timeout=self._timeout(timeout),
             ) as resp:

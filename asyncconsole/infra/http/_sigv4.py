@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote_plus, urlsplit
@@ -22,7 +23,7 @@ from urllib.parse import quote, unquote_plus, urlsplit
 from ._auth import AwsCredentials
 from ._types import Headers
 
-__all__ = ["canonical_query", "sign_sigv4"]
+__all__ = ["CANONICAL_QUERY", "canonical_query", "sign_sigv4"]
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -48,6 +49,10 @@ UNSIGNED_HEADERS = frozenset(
 # Headers the signer replaces: a stale value from a previous attempt must not be signed or sent.
 _REPLACED = frozenset({"authorization", "x-amz-date", "x-amz-security-token", "date"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# name[=value] pairs of unreserved characters joined by "&": canonical encoding as it stands.
+CANONICAL_QUERY = re.compile(
+    r"(?:[\w\-.~]+(?:=[\w\-.~]*)?(?:&[\w\-.~]+(?:=[\w\-.~]*)?)*)?\Z", re.ASCII
+)
 _sha256 = hashlib.sha256
 
 
@@ -89,7 +94,10 @@ def sign_sigv4(
     when = timestamp or datetime.now(UTC)
     if when.tzinfo is not None:
         when = when.astimezone(UTC)
-    amz_date = when.strftime("%Y%m%dT%H%M%SZ")
+    amz_date = (
+        f"{when.year:04d}{when.month:02d}{when.day:02d}"
+        f"T{when.hour:02d}{when.minute:02d}{when.second:02d}Z"
+    )
     datestamp = amz_date[:8]
 
     payload = body.encode() if isinstance(body, str) else (body or b"")
@@ -163,11 +171,17 @@ def canonical_query(query: str) -> str:
     if not query:
         return ""
     pairs = []
-    for pair in query.split("&"):
-        if not pair:
-            continue
-        key, _, value = pair.partition("=")
-        pairs.append((_encode(unquote_plus(key)), _encode(unquote_plus(value))))
+    if CANONICAL_QUERY.match(query):
+        # Already in canonical encoding (what AiohttpClient sends): only sort.
+        for pair in query.split("&"):
+            if pair:
+                key, _, value = pair.partition("=")
+                pairs.append((key, value))
+    else:
+        for pair in query.split("&"):
+            if pair:
+                key, _, value = pair.partition("=")
+                pairs.append((_encode(unquote_plus(key)), _encode(unquote_plus(value))))
     pairs.sort()
     return "&".join(f"{k}={v}" for k, v in pairs)
 

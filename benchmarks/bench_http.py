@@ -1,0 +1,152 @@
+"""GET throughput: AiohttpClient vs raw aiohttp at concurrency 64, and vs sequential requests.
+
+Budgets: AiohttpClient >= 0.85 x raw aiohttp (one ClientSession) and >= 5 x a sequential
+``requests.Session`` (console_link's way, and it even opened a new session per call).
+
+The server is an aiohttp app in another process on 127.0.0.1, stopped by PID at the end.
+Run: ``.venv/bin/python -m benchmarks.bench_http``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+
+from benchmarks._util import report
+
+CONCURRENCY = 64
+REQUESTS = 4000
+SEQUENTIAL_REQUESTS = 1000
+ROUNDS = 5
+PATH = "/_cluster/health"
+
+
+def serve() -> None:
+    """The server process: one small JSON answer, printed port on stdout."""
+    from aiohttp import web
+
+    body = b'{"cluster_name":"bench","status":"green","number_of_nodes":3,"active_shards":42}'
+
+    async def health(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json")
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get(PATH, health)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        server = site._server
+        assert server is not None
+        print(server.sockets[0].getsockname()[1], flush=True)  # type: ignore[attr-defined]
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+async def throughput(one_request: Callable[[], Awaitable[object]], total: int) -> float:
+    """Requests per second with CONCURRENCY workers sharing ``total`` requests."""
+    per_worker = total // CONCURRENCY
+
+    async def worker() -> None:
+        for _ in range(per_worker):
+            await one_request()
+
+    t0 = time.perf_counter()
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(CONCURRENCY):
+            tg.create_task(worker())
+    return per_worker * CONCURRENCY / (time.perf_counter() - t0)
+
+
+async def compare(base: str) -> tuple[float, float]:
+    import aiohttp
+
+    from asyncconsole.infra.http import AiohttpClient
+
+    url = base + PATH
+    raw_rates: list[float] = []
+    ours_rates: list[float] = []
+    async with aiohttp.ClientSession() as session, AiohttpClient(base, timeout=30) as http:
+
+        async def raw_get() -> object:
+            async with session.get(url) as resp:
+                resp.raise_for_status()
+                return await resp.read()
+
+        async def ours_get() -> object:
+            return await http.request("GET", PATH)
+
+        await throughput(raw_get, 640)  # warm up both pools
+        await throughput(ours_get, 640)
+        for _ in range(ROUNDS):  # interleaved so load changes hit both alike
+            raw_rates.append(await throughput(raw_get, REQUESTS))
+            ours_rates.append(await throughput(ours_get, REQUESTS))
+    return statistics.median(ours_rates), statistics.median(raw_rates)
+
+
+def sequential_requests(base: str) -> float:
+    import requests
+
+    url = base + PATH
+    rates = []
+    with requests.Session() as session:
+        session.get(url).raise_for_status()
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for _ in range(SEQUENTIAL_REQUESTS):
+                session.get(url, timeout=30).raise_for_status()
+            rates.append(SEQUENTIAL_REQUESTS / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+def main() -> int:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.bench_http", "--serve"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        base = f"http://127.0.0.1:{port}"
+        ours, raw = asyncio.run(compare(base))
+        report(
+            f"http GET c={CONCURRENCY} vs raw aiohttp",
+            ours,
+            raw,
+            unit="req/s",
+            budget=">= 0.85",
+            ok=ours / raw >= 0.85,
+        )
+        seq = sequential_requests(base)
+        report(
+            f"http GET c={CONCURRENCY} vs sequential requests.Session",
+            ours,
+            seq,
+            unit="req/s",
+            budget=">= 5",
+            ok=ours / seq >= 5,
+        )
+    finally:
+        server.terminate()  # our own child, by PID
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        raise SystemExit(main())
