@@ -168,15 +168,16 @@ async def test_big_stdin_and_output_do_not_deadlock(
 async def test_slow_stream_consumer_loses_no_line(
     subprocess_executor: SubprocessExecutor,
 ) -> None:
-    script = "i=0; while [ $i -lt 3000 ]; do echo line$i; i=$((i+1)); done"
+    # seq writes far faster than this consumer reads: the queue fills, the pipes pause (the
+    # child blocks on a full pipe), and reading resumes as the consumer catches up.
     seen = []
-    async with subprocess_executor.stream(["sh", "-c", script], idle_timeout=10) as proc:
+    async with subprocess_executor.stream(["seq", "1", "30000"], idle_timeout=10) as proc:
         async for line in proc:
             seen.append(line.text)
-            if len(seen) % 100 == 0:
-                await asyncio.sleep(0.001)  # fall behind so the pipes pause
-    assert seen == [f"line{i}" for i in range(3000)]
-    assert proc.result.stdout.count("\n") == 3000
+            if len(seen) in (1, 15000):
+                await asyncio.sleep(0.3)
+    assert seen == [str(i) for i in range(1, 30001)]
+    assert proc.result.stdout.count("\n") == 30000
 
 
 async def test_decoding_across_chunks_and_invalid_bytes(

@@ -13,7 +13,7 @@ from ..._secret import MASK, Secret
 from ._result import CommandResult
 from ._types import Argv, EnvMapping, LineSink, OutputLine, OutputMode
 
-__all__ = ["PreparedCommand", "check_limits", "env_view", "line_sink", "prepare"]
+__all__ = ["PreparedCommand", "check_limits", "check_stdin", "env_view", "line_sink", "prepare"]
 
 SHELL = "/bin/sh"
 
@@ -199,6 +199,15 @@ def check_limits(timeout: float | None, idle_timeout: float | None) -> None:
         raise ValueError("timeout must be > 0 seconds (or None)")
     if idle_timeout is not None and not idle_timeout > 0:
         raise ValueError("idle_timeout must be > 0 seconds (or None)")
+
+
+def check_stdin(stdin: object) -> bytes | None:
+    """``stdin`` as bytes (or ``None``), rejecting text and other types before anything runs."""
+    if stdin is None or isinstance(stdin, bytes):
+        return stdin
+    if isinstance(stdin, bytearray | memoryview):
+        return bytes(stdin)
+    raise TypeError(f"stdin must be bytes or None, not {type(stdin).__name__}")
 
 
 def line_sink(

@@ -135,6 +135,7 @@ async def check_start_failures_and_bad_argv(ex: CommandExecutor) -> None:
     await _raises(ValueError, ex.run([]))
     await _raises(TypeError, ex.run(["echo", 3]))  # type: ignore[list-item]
     await _raises(ValueError, ex.run(["echo"], timeout=0))
+    await _raises(TypeError, ex.run(["cat"], stdin="text"))  # type: ignore[arg-type]
     res = await ex.run("echo via shell", shell=True)
     _expect(res.stdout == "via shell\n", f"shell=True stdout {res.stdout!r}")
     _expect(res.argv == ("/bin/sh", "-c", "echo via shell"), f"shell argv {res.argv!r}")

@@ -28,7 +28,7 @@ from ..._clock import Clock, FakeClock
 from ..._errors import CommandError
 from ..._observe import observe
 from ..._secret import Secret
-from ._argv import PreparedCommand, check_limits, env_view, line_sink, prepare
+from ._argv import PreparedCommand, check_limits, check_stdin, env_view, line_sink, prepare
 from ._protocol import CommandStream
 from ._result import CommandResult
 from ._types import Argv, EnvMapping, LineSink, OutputLine, OutputMode
@@ -411,6 +411,7 @@ class FakeCommandExecutor:
     ) -> CommandResult:
         cmd = prepare(argv, shell=shell, sensitive=sensitive, env=env, inherit_env=inherit_env)
         check_limits(timeout, idle_timeout)
+        stdin = check_stdin(stdin)
         sink = line_sink(cmd, output, on_line)
         call = self._record(cmd, env, cwd, stdin, shell, timeout, idle_timeout, output)
         async with observe(_logger, "command.run", cmd.program, argv=cmd.display) as info:
@@ -445,6 +446,7 @@ class FakeCommandExecutor:
     ) -> AbstractAsyncContextManager[CommandStream]:
         cmd = prepare(argv, shell=shell, sensitive=sensitive, env=env, inherit_env=inherit_env)
         check_limits(timeout, idle_timeout)
+        stdin = check_stdin(stdin)
         call = self._record(cmd, env, cwd, stdin, shell, timeout, idle_timeout, None)
         return self._stream(call, cmd, check=check, collect=collect)
 
@@ -481,15 +483,13 @@ class FakeCommandExecutor:
         idle_timeout: float | None,
         output: OutputMode | None,
     ) -> FakeCall:
-        if stdin is not None and not isinstance(stdin, bytes | bytearray | memoryview):
-            raise TypeError(f"stdin must be bytes, not {type(stdin).__name__}")
         call = FakeCall(
             argv=cmd.shown,
             revealed=cmd.plain,
             env=None if env is None else dict(env),
             environ=env_view(cmd.env),
             cwd=None if cwd is None else os.fspath(cwd),
-            stdin=None if stdin is None else bytes(stdin),
+            stdin=stdin,
             shell=shell,
             timeout=timeout,
             idle_timeout=idle_timeout,

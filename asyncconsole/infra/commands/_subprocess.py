@@ -22,7 +22,7 @@ from typing import Any
 from ..._observe import observe
 from ..._resource import AsyncResource
 from ..._secret import Secret
-from ._argv import PreparedCommand, check_limits, line_sink, prepare
+from ._argv import PreparedCommand, check_limits, check_stdin, line_sink, prepare
 from ._protocol import CommandStream
 from ._result import CommandResult
 from ._types import Argv, EnvMapping, LineSink, OutputLine, OutputMode, StreamName
@@ -418,6 +418,7 @@ class SubprocessExecutor(AsyncResource):
     ) -> CommandResult:
         cmd = prepare(argv, shell=shell, sensitive=sensitive, env=env, inherit_env=inherit_env)
         check_limits(timeout, idle_timeout)
+        stdin = check_stdin(stdin)
         sink = line_sink(cmd, output, on_line)
         async with observe(_logger, "command.run", cmd.program, argv=cmd.display) as info:
             child = await self._spawn(
@@ -458,6 +459,7 @@ class SubprocessExecutor(AsyncResource):
     ) -> AbstractAsyncContextManager[CommandStream]:
         cmd = prepare(argv, shell=shell, sensitive=sensitive, env=env, inherit_env=inherit_env)
         check_limits(timeout, idle_timeout)
+        stdin = check_stdin(stdin)
         return self._stream(
             cmd,
             check=check,
