@@ -11,7 +11,9 @@ from typing import Any
 # public name -> module (relative to asyncconsole) that defines it. Keep one entry per line,
 # sorted; each component adds its fakes, fake servers and contract suites here.
 _LAZY: dict[str, str] = {
+    "BUSYBOX_IMAGE": ".infra.docker._busybox",
     "FakeCommandExecutor": ".infra.commands._fake",
+    "FakeDockerManager": ".infra.docker._fake",
     "FakeECSManager": ".infra.ecs._fake",
     "FakeHttpClient": ".infra.http._fake",
     "FakeK8sManager": ".infra.kubernetes._fake",
@@ -22,12 +24,15 @@ _LAZY: dict[str, str] = {
     "HttpHandlerServer": ".infra.http._server",
     "HttpRouter": ".infra.http._fake",
     "PrometheusRemoteWriter": ".testing._prometheus",
+    "busybox_rootfs": ".infra.docker._busybox",
     "check_command_executor": ".infra.commands._contract",
+    "check_docker_manager": ".infra.docker._contract",
     "check_ecs_manager": ".infra.ecs._contract",
     "check_http_client": ".infra.http._contract",
     "check_k8s_manager": ".infra.kubernetes._contract",
     "check_metrics_collector": ".infra.metrics._contract",
     "check_secret_store": ".infra.secrets._contract",
+    "ensure_busybox_image": ".infra.docker._busybox",
 }
 
 
