@@ -58,7 +58,7 @@ RESOURCES: dict[str, dict[str, list[_Res]]] = {
                 _RW,
                 [
                     ("scale", "autoscaling", "v1", "Scale", ["get", "patch", "update"]),
-                    ("status", "apps", "v1", "Deployment", ["get", "patch", "update"]),
+                    ("status", "apps", "v1", "Deployment", ["get"]),  # only GET is served
                 ],
             )
         ]

@@ -274,6 +274,7 @@ class KubeApiHandler:
             namespace,
             label_selector=query.get("labelSelector"),
             field_selector=query.get("fieldSelector"),
+            copy_out=False,  # serialised before anything can change them
         )
         rv = str(self.cluster.resource_version)
         if wants_table(request.headers.get("Accept", "")):
@@ -301,7 +302,7 @@ class KubeApiHandler:
     ) -> web.StreamResponse:
         method = request.method
         if method == "GET":
-            obj = self.cluster.get(resource, namespace, name)
+            obj = self.cluster.get(resource, namespace, name, copy_out=False)
             if wants_table(request.headers.get("Accept", "")):
                 return _json(
                     table(
@@ -358,7 +359,9 @@ class KubeApiHandler:
         method = request.method
         if resource == "deployments" and sub == "scale":
             if method == "GET":
-                return _json(self._scale(self.cluster.get(resource, namespace, name)))
+                return _json(
+                    self._scale(self.cluster.get(resource, namespace, name, copy_out=False))
+                )
             if method in ("PUT", "PATCH"):
                 body = await self._body(request)
                 current = self._scale(self.cluster.get(resource, namespace, name))
@@ -371,7 +374,7 @@ class KubeApiHandler:
                 dep = self.cluster.set_replicas(namespace, name, replicas, resource_version=version)
                 return _json(self._scale(dep))
         elif sub == "status" and resource in ("deployments", "pods") and method == "GET":
-            return _json(self.cluster.get(resource, namespace, name))
+            return _json(self.cluster.get(resource, namespace, name, copy_out=False))
         elif resource == "pods" and sub == "log" and method == "GET":
             tail = request.query.get("tailLines")
             text = self.cluster.pod_logs(

@@ -225,3 +225,33 @@ async def test_deployment_recreated_with_another_selector(
         kube_server.add_deployment("ma", "w", replicas=3, labels={"app": "b"})
         st = await k8s.get_deployment_status("ma", "w")
         assert (st.desired, st.running) == (3, 4)  # its own 3 pods and the stray one it selects
+
+
+async def test_exec_timeout_closes_the_stream(
+    kube_server: FakeKubernetesApiServer, kubeconfig: Path
+) -> None:
+    from asyncconsole import CommandTimeoutError
+    from asyncconsole.infra.kubernetes import ExecReply
+
+    kube_server.add_pod("ma", "slow")
+    finished: list[bool] = []
+
+    async def stuck(ns: str, pod: str, container: str, argv: object) -> ExecReply:
+        try:
+            await asyncio.sleep(30)
+        finally:
+            finished.append(True)  # cancelled when the client hangs up
+        return ExecReply()
+
+    kube_server.exec_handler = stuck
+    async with KubernetesManager(kubeconfig=kubeconfig) as k8s:
+        with pytest.raises(CommandTimeoutError, match=r"did not finish within 0\.2s") as info:
+            await k8s.exec_in_pod("ma", "slow", ["sleep", "30"], timeout=0.2)
+        assert info.value.argv == ["sleep", "30"]
+        for _ in range(200):
+            if finished:
+                break
+            await asyncio.sleep(0.01)
+        assert finished == [True]
+        kube_server.exec_handler = lambda ns, pod, c, argv: ExecReply(0, "still fine\n")
+        assert (await k8s.exec_in_pod("ma", "slow", ["x"])).stdout == "still fine\n"

@@ -147,3 +147,20 @@ async def test_repr_has_no_secrets() -> None:
     fake.add_secret("ma", "s", {"password": "hunter2"})
     assert "hunter2" not in repr(await fake.read_secret("ma", "s"))
     assert fake.default_namespace == "ma"
+
+
+async def test_exec_timeout() -> None:
+    import asyncio
+
+    from asyncconsole import CommandTimeoutError
+
+    async with FakeK8sManager(converge_delay=0) as k8s:
+        k8s.add_pod("ma", "p")
+
+        async def stuck(ns: str, pod: str, container: str, argv: object) -> ExecReply:
+            await asyncio.sleep(30)
+            return ExecReply()
+
+        k8s.exec_handler = stuck
+        with pytest.raises(CommandTimeoutError):
+            await k8s.exec_in_pod("ma", "p", ["sleep"], timeout=0.05)

@@ -180,13 +180,15 @@ class KubeCluster:
 
     # ---------------------------------------------------------------- generic access
 
-    def get(self, resource: str, namespace: str, name: str) -> Obj:
-        """A deep copy of one object. Raises ``KubernetesNotFoundError``."""
+    def get(self, resource: str, namespace: str, name: str, *, copy_out: bool = True) -> Obj:
+        """One object (a deep copy unless ``copy_out=False``, for callers that only read it
+        before the next change, such as a server serialising it). Raises
+        ``KubernetesNotFoundError``."""
         self.settle()
         obj = self._objects[resource].get((namespace, name))
         if obj is None:
             raise _not_found(resource, name)
-        return copy.deepcopy(obj)
+        return copy.deepcopy(obj) if copy_out else obj
 
     def select(
         self,
@@ -195,8 +197,9 @@ class KubeCluster:
         *,
         label_selector: str | None = None,
         field_selector: str | None = None,
+        copy_out: bool = True,
     ) -> list[Obj]:
-        """Deep copies of matching objects, sorted by namespace and name.
+        """Matching objects sorted by namespace and name (deep copies unless ``copy_out=False``).
 
         Raises ``KubernetesError(status=400)`` for a malformed selector.
         """
@@ -206,13 +209,14 @@ class KubeCluster:
             fields = FieldSelector(field_selector, resource)
         except ValueError as exc:
             raise KubernetesError(str(exc), status=400, reason="BadRequest") from exc
-        return [
-            copy.deepcopy(obj)
+        found = [
+            obj
             for (ns, _), obj in sorted(self._objects[resource].items())
             if (namespace is None or ns == namespace)
             and labels.matches(obj["metadata"].get("labels"))
             and fields.matches(obj)
         ]
+        return [copy.deepcopy(obj) for obj in found] if copy_out else found
 
     def namespaces(self) -> list[str]:
         """Every namespace holding at least one object."""
