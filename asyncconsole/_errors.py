@@ -20,7 +20,12 @@ botocore, aiodocker or kubernetes_asyncio types::
     │       └── AwsNotFoundError     no such secret/object (also a NotFoundError)
     ├── NotFoundError                a named thing does not exist (also an InfrastructureError
     │                                when raised by an adapter, see the combined classes below)
+    │   └── SnapshotNotStartedError  the configured snapshot does not exist (yet)
     ├── ConflictError                a name is taken / a state forbids the operation
+    │   └── SnapshotExistsError      a snapshot with that name already exists
+    ├── ConfirmationRequiredError    a destructive operation was called without confirm=True
+    ├── NoSourceClusterError         an operation needs a source cluster and none is configured
+    ├── SnapshotFailedError          a snapshot ended FAILED or PARTIAL
     ├── OperationTimeoutError        a deadline passed (also a builtin ``TimeoutError``)
     └── OperationCancelledError      an orchestrated operation was stopped or never run (why)
 
@@ -43,6 +48,7 @@ __all__ = [
     "CommandTimeoutError",
     "ConfigError",
     "ConfigIssue",
+    "ConfirmationRequiredError",
     "ConflictError",
     "DockerConflictError",
     "DockerError",
@@ -59,9 +65,13 @@ __all__ = [
     "KubernetesError",
     "KubernetesNotFoundError",
     "MetricsError",
+    "NoSourceClusterError",
     "NotFoundError",
     "OperationCancelledError",
     "OperationTimeoutError",
+    "SnapshotExistsError",
+    "SnapshotFailedError",
+    "SnapshotNotStartedError",
 ]
 
 
@@ -162,6 +172,35 @@ class OperationCancelledError(AsyncConsoleError):
         self.operation = operation
         self.reason = reason
         self.dependency = dependency
+
+
+class ConfirmationRequiredError(AsyncConsoleError):
+    """A destructive operation (clearing indices, deleting snapshots) was not confirmed."""
+
+
+class NoSourceClusterError(AsyncConsoleError):
+    """The operation needs a source cluster and the configuration has none."""
+
+    def __init__(
+        self, message: str = "Unable to continue without a source cluster specified"
+    ) -> None:
+        super().__init__(message)
+
+
+class SnapshotNotStartedError(NotFoundError):
+    """The snapshot does not exist in its repository (``Snapshot not started``)."""
+
+
+class SnapshotExistsError(ConflictError):
+    """A snapshot with the requested name already exists in the repository."""
+
+
+class SnapshotFailedError(AsyncConsoleError):
+    """A snapshot finished in state ``FAILED`` or ``PARTIAL``; ``state`` is the raw state."""
+
+    def __init__(self, message: str, *, state: str | None = None, **context: Any) -> None:
+        super().__init__(message, state=state, **context)
+        self.state = state
 
 
 class InfrastructureError(AsyncConsoleError):
