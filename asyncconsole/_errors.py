@@ -20,9 +20,11 @@ botocore, aiodocker or kubernetes_asyncio types::
     │       └── AwsNotFoundError     no such secret/object (also a NotFoundError)
     ├── NotFoundError                a named thing does not exist (also an InfrastructureError
     │                                when raised by an adapter, see the combined classes below)
-    │   └── SnapshotNotStartedError  the configured snapshot does not exist (yet)
+    │   ├── SnapshotNotStartedError  the configured snapshot does not exist (yet)
+    │   └── WorkingIndexNotFoundError  the backfill's working-state index does not exist
     ├── ConflictError                a name is taken / a state forbids the operation
-    │   └── SnapshotExistsError      a snapshot with that name already exists
+    │   ├── SnapshotExistsError      a snapshot with that name already exists
+    │   └── WorkersStillRunningError  backfill workers still run (archive refused)
     ├── ConfirmationRequiredError    a destructive operation was called without confirm=True
     ├── NoSourceClusterError         an operation needs a source cluster and none is configured
     ├── SnapshotFailedError          a snapshot ended FAILED or PARTIAL
@@ -72,6 +74,8 @@ __all__ = [
     "SnapshotExistsError",
     "SnapshotFailedError",
     "SnapshotNotStartedError",
+    "WorkersStillRunningError",
+    "WorkingIndexNotFoundError",
 ]
 
 
@@ -193,6 +197,24 @@ class SnapshotNotStartedError(NotFoundError):
 
 class SnapshotExistsError(ConflictError):
     """A snapshot with the requested name already exists in the repository."""
+
+
+class WorkersStillRunningError(ConflictError):
+    """Backfill workers are still running, starting or wanted, so the working state cannot be
+    archived (console_link's ``RfsWorkersInProgress``); ``counts`` holds what was seen."""
+
+    def __init__(self, message: str = "RFS Workers are still in progress", **context: Any) -> None:
+        super().__init__(message, **context)
+        self.counts = context.get("counts")
+
+
+class WorkingIndexNotFoundError(NotFoundError):
+    """The backfill's working-state index does not exist (console_link's
+    ``WorkingIndexDoesntExist``); ``index`` names it."""
+
+    def __init__(self, index: str) -> None:
+        super().__init__(f"The working state index '{index}' does not exist", index=index)
+        self.index = index
 
 
 class SnapshotFailedError(AsyncConsoleError):

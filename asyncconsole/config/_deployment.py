@@ -27,6 +27,15 @@ class DockerDeploymentConfig(ConfigModel):
 
     socket: str | None = None
     """Docker socket or ``DOCKER_HOST`` URL; ``None`` means the environment's default."""
+    image: str | None = None
+    """asyncconsole extension: the workers' image; ``None`` means the Migration Assistant
+    image of the role (``migrations/reindex_from_snapshot:latest`` for the backfill,
+    ``migrations/traffic_replayer:latest`` for the replayer). Must be local: nothing is pulled."""
+    command: list[str] | str | None = None
+    """asyncconsole extension: the workers' arguments (a list, or a string split like a
+    shell would); ``None`` runs the image's default command."""
+    environment: dict[str, str] | None = None
+    """asyncconsole extension: environment variables for the workers."""
 
 
 class ECSDeploymentConfig(ConfigModel):
