@@ -211,9 +211,10 @@ class DockerEngineManager(AsyncResource):
             error = DockerNotFoundError(text, status=status, **context)
         elif status == 409:
             error = DockerConflictError(text, status=status, **context)
-        elif status == 900:  # aiodocker's "cannot connect"
+        elif status == 900:  # aiodocker's "Cannot connect to Docker Engine via URL [reason]"
+            reason = message.rpartition("[")[2].rstrip("]") if "[" in message else message
             error = DockerUnavailableError(
-                f"cannot {action}: Docker daemon at {self.url} unreachable ({message})",
+                f"cannot {action}: Docker daemon at {self.url} unreachable ({reason})",
                 url=self.url,
                 **context,
             )
