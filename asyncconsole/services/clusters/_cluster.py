@@ -8,7 +8,7 @@ import fnmatch
 import functools
 import json as _json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -516,7 +516,11 @@ class Cluster:
         failures = await bounded_gather(
             [functools.partial(delete, n) for n in names], self.max_concurrency
         )
-        errors = {name: err for name, err in zip(names, failures, strict=True) if err is not None}
+        errors = {
+            name: err
+            for name, err in zip(names, failures, strict=True)
+            if isinstance(err, AsyncConsoleError)
+        }
         if errors:
             first = next(iter(errors.values()))
             listed = "; ".join(f"{n}: {e}" for n, e in errors.items())
@@ -535,7 +539,7 @@ class Cluster:
         batch_size: int = 100,
         query: Mapping[str, Any] | None = None,
         scroll: str = "1m",
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+    ) -> AsyncGenerator[list[dict[str, Any]], None]:
         """Every document of ``index``, one page (the hits as returned) at a time.
 
         ``POST /<index>/_search?scroll=1m`` with ``{"size": batch_size, "query": ...}``
@@ -637,22 +641,24 @@ def response_error(response: HttpResponse) -> HttpError:
 
 async def bounded_gather(
     calls: Sequence[Callable[[], Awaitable[_T]]], limit: int
-) -> list[AsyncConsoleError | None]:
-    """Run ``calls`` concurrently, at most ``limit`` at once; each slot is its error or None.
+) -> list[_T | AsyncConsoleError]:
+    """Run ``calls`` concurrently, at most ``limit`` at once; each slot is its value or error.
 
     Errors that are not asyncconsole errors (bugs, cancellation) propagate.
     """
     semaphore = asyncio.Semaphore(limit)
-    outcomes: list[AsyncConsoleError | None] = [None] * len(calls)
+    outcomes: list[_T | AsyncConsoleError] = []
+    slots: dict[int, _T | AsyncConsoleError] = {}
 
     async def one(i: int) -> None:
         async with semaphore:
             try:
-                await calls[i]()
+                slots[i] = await calls[i]()
             except AsyncConsoleError as exc:
-                outcomes[i] = exc
+                slots[i] = exc
 
     async with asyncio.TaskGroup() as tg:
         for i in range(len(calls)):
             tg.create_task(one(i))
+    outcomes.extend(slots[i] for i in range(len(calls)))
     return outcomes
