@@ -364,3 +364,25 @@ async def test_body_arguments() -> None:
         assert (await http.head("/")).body == b""
     with pytest.raises(TypeError, match="retry"):
         FakeHttpClient(retry="always")  # type: ignore[arg-type]
+
+
+async def test_single_attempt_policy_returns_transient_responses_when_not_raising() -> None:
+    policy = RetryPolicy(attempts=1, timeout=None)
+    http = FakeHttpClient(lambda r: HttpResponse.build(503), retry=policy, raise_for_status=False)
+    async with http:
+        assert (await http.request("GET", "/")).status == 503
+        with pytest.raises(HttpError) as caught:
+            await http.request("GET", "/", raise_for_status=True)
+    assert caught.value.status == 503
+    assert len(http.requests) == 2
+
+
+async def test_custom_retry_predicate_is_respected() -> None:
+    clock = FakeClock()
+    never = RetryPolicy(attempts=5, retry_on=lambda exc: False)
+    http = FakeHttpClient(lambda r: HttpResponse.build(502), clock=clock, retry=never)
+    async with http:
+        with pytest.raises(HttpError):
+            await http.request("GET", "/")
+    assert len(http.requests) == 1
+    assert clock.sleeps == []

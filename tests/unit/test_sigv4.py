@@ -332,3 +332,13 @@ async def test_sigv4auth_refreshes_expiring_credentials(monkeypatch: pytest.Monk
     assert "Credential=ASIAREFRESHED1/" in second["Authorization"]
     assert calls == ["refresh"]  # fresh for an hour: no second refresh
     assert threads[0] != threading.main_thread().name  # refreshed off the event loop
+
+
+async def test_sigv4auth_reuses_converted_credentials(isolated_aws_env: pytest.MonkeyPatch) -> None:
+    isolated_aws_env.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    isolated_aws_env.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    auth = SigV4Auth(region="us-east-1")
+    first = await auth.current_credentials()
+    assert await auth.current_credentials() is first  # its signing-key cache survives
+    assert first.access_key == "AKIDFROMENV"
+    assert first.secret_key.get() == "env-secret"

@@ -162,7 +162,9 @@ class SigV4Auth:
             frozen = await asyncio.to_thread(creds.get_frozen_credentials)
         else:
             frozen = creds.get_frozen_credentials()
-        if frozen is not self._frozen or self._converted is None:
+        # Compared by value: plain botocore Credentials hand out a new tuple on every call, and
+        # keeping the same AwsCredentials keeps its cached signing keys.
+        if self._converted is None or frozen != self._frozen:
             self._frozen = frozen
             self._converted = AwsCredentials(frozen.access_key, frozen.secret_key, frozen.token)
         return self._converted

@@ -10,7 +10,7 @@ import abc
 import json as _json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypeAlias
 from urllib.parse import quote, unquote_plus, urlencode
 
@@ -265,28 +265,23 @@ class BaseHttpClient(AsyncResource, abc.ABC):
         timeout: float,  # noqa: ASYNC109
         policy: RetryPolicy | None,
     ) -> HttpResponse:
-        last: list[HttpResponse] = []
-
-        async def attempt() -> HttpResponse:
+        started = self.clock.monotonic()
+        # The first attempt is inlined: the common case pays nothing for the retry machinery.
+        try:
             hdrs: Mapping[str, str] = headers
             if self.auth is not None:
-                request = HttpRequest(method, url, Headers(headers), body)
-                hdrs = await self.auth.headers_for(request)
+                hdrs = await self.auth.headers_for(HttpRequest(method, url, Headers(headers), body))
             response = await self._send(method, url, hdrs, body, timeout)
             if policy is not None and response.status in TRANSIENT_STATUSES:
-                last.append(response)
-                raise status_error(response)
+                raise _TransientStatus(response)
             return response
-
-        if policy is None or policy.attempts <= 1:
-            return await attempt()
-        retry_on = should_retry if policy.retry_on is is_transient else policy.retry_on
-        started = self.clock.monotonic()
-        try:
-            # The common case pays nothing for the retry machinery.
-            return await attempt()
         except HttpError as exc:
-            if not retry_on(exc):
+            retry_on: Callable[[BaseException], bool] = should_retry
+            if policy is not None and policy.retry_on is not is_transient:
+                retry_on = policy.retry_on
+            if policy is None or policy.attempts <= 1 or not retry_on(exc):
+                if isinstance(exc, _TransientStatus):
+                    return exc.response
                 raise
             first: HttpError | None = exc
 
@@ -295,7 +290,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
             if first is not None:
                 exc, first = first, None
                 raise exc
-            return await attempt()
+            return await self._attempt(method, url, headers, body, timeout, policy)
 
         remaining = policy.timeout
         if remaining is not None:
@@ -304,12 +299,28 @@ class BaseHttpClient(AsyncResource, abc.ABC):
             return await policy.with_(retry_on=retry_on, timeout=remaining).run(
                 again, clock=self.clock, on_retry=_log_retry(method, url)
             )
-        except HttpError as exc:
+        except _TransientStatus as exc:
             # Retries exhausted on a transient status: hand back the response itself and let
             # raise_for_status decide, exactly as without retries.
-            if last and exc.status == last[-1].status:
-                return last[-1]
-            raise
+            return exc.response
+
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        timeout: float,  # noqa: ASYNC109
+        policy: RetryPolicy | None,
+    ) -> HttpResponse:
+        hdrs: Mapping[str, str] = headers
+        if self.auth is not None:
+            # Signed per attempt: a retry gets a fresh date and signature.
+            hdrs = await self.auth.headers_for(HttpRequest(method, url, Headers(headers), body))
+        response = await self._send(method, url, hdrs, body, timeout)
+        if policy is not None and response.status in TRANSIENT_STATUSES:
+            raise _TransientStatus(response)
+        return response
 
     @abc.abstractmethod
     async def _send(
@@ -321,6 +332,24 @@ class BaseHttpClient(AsyncResource, abc.ABC):
         timeout: float,  # noqa: ASYNC109
     ) -> HttpResponse:
         """Send one request and read the whole response; translate failures to HttpError."""
+
+
+class _TransientStatus(HttpError):
+    """A 429/502/503/504 response on its way through the retry loop (never escapes it)."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        error = status_error(response)
+        super().__init__(
+            error.message,
+            method=error.method,
+            url=error.url,
+            status=error.status,
+            body_excerpt=error.body_excerpt,
+            headers=error.headers,
+        )
+        self.transient = True
+        self.retry_after = error.retry_after
+        self.response = response
 
 
 def _has(headers: Mapping[str, str], name: str) -> bool:
