@@ -255,3 +255,16 @@ async def test_exec_timeout_closes_the_stream(
         assert finished == [True]
         kube_server.exec_handler = lambda ns, pod, c, argv: ExecReply(0, "still fine\n")
         assert (await k8s.exec_in_pod("ma", "slow", ["x"])).stdout == "still fine\n"
+
+
+async def test_proxy_from_the_environment_is_resolved_once(
+    kube_server: FakeKubernetesApiServer, kubeconfig: Path
+) -> None:
+    kube_server.add_deployment("ma", "w", replicas=1)
+    dead_proxy = {"HTTP_PROXY": "http://127.0.0.1:9", "KUBECONFIG": str(kubeconfig)}
+    async with KubernetesManager(environ=dead_proxy) as k8s:
+        with pytest.raises(KubernetesError, match="unreachable"):
+            await k8s.ping()
+    bypassed = {**dead_proxy, "no_proxy": "localhost,127.0.0.1"}
+    async with KubernetesManager(environ=bypassed) as k8s:
+        assert (await k8s.get_deployment_status("ma", "w")).ready == 1

@@ -388,3 +388,21 @@ def test_pod_table_rows() -> None:
     assert wants_table("application/json;as=Table;v=v1;g=meta.k8s.io,application/json")
     assert not wants_table("application/json")
     assert now - timedelta(seconds=30) == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, None),
+        ({"HTTPS_PROXY": "http://p:3128"}, "http://p:3128"),
+        ({"https_proxy": "http://p:3128", "NO_PROXY": "*"}, None),
+        ({"https_proxy": "http://p:3128", "no_proxy": "example.com:443"}, None),
+        ({"https_proxy": "http://p:3128", "no_proxy": ".example.com"}, None),
+        ({"https_proxy": "http://p:3128", "no_proxy": "other.com"}, "http://p:3128"),
+        ({"HTTP_PROXY": "http://p:3128"}, None),  # the API URL is https
+    ],
+)
+def test_environment_proxy(environ: dict[str, str], expected: str | None) -> None:
+    from asyncconsole.infra.kubernetes._kubernetes_asyncio import _environment_proxy
+
+    assert _environment_proxy("https://api.example.com:443", environ) == expected

@@ -159,8 +159,11 @@ class KubernetesManager(AsyncResource):
             namespace = await self._load_kubeconfig(plan, configuration)
         self._namespace = self._namespace_override or namespace or "default"
         configuration.connection_pool_maxsize = self._max_connections
+        if not configuration.proxy:
+            configuration.proxy = _environment_proxy(configuration.host, self._environ)
         self._configuration = configuration
         self._api = client.ApiClient(configuration)
+        _resolve_proxy_once(self._api)
         from ... import __version__
 
         self._api.user_agent = f"asyncconsole/{__version__}"
@@ -543,6 +546,7 @@ class KubernetesManager(AsyncResource):
                 from kubernetes_asyncio.stream import WsApiClient
 
                 self._ws_api = WsApiClient(configuration=self._configuration)
+                _resolve_proxy_once(self._ws_api)
                 self._ws_core_api = client.CoreV1Api(self._ws_api)
         return self._ws_core_api
 
@@ -620,6 +624,46 @@ class KubernetesManager(AsyncResource):
             stderr=err.decode("utf-8", errors="replace"),
             duration=time.perf_counter() - started,
         )
+
+
+def _environment_proxy(url: str | None, environ: Mapping[str, str]) -> str | None:
+    """The ``HTTPS_PROXY``/``HTTP_PROXY`` that applies to ``url`` (honouring ``NO_PROXY``)."""
+    from urllib.parse import urlsplit
+
+    lowered = {k.lower(): v for k, v in environ.items() if k.lower().endswith("_proxy")}
+    parts = urlsplit(url or "")
+    proxy = lowered.get(f"{parts.scheme}_proxy")
+    host = (parts.hostname or "").lower()
+    if not proxy or not host:
+        return None
+    for raw in lowered.get("no_proxy", "").split(","):
+        entry = raw.strip().lower()
+        if entry.count(":") == 1:  # host:port (an IPv6 literal has more colons)
+            entry = entry.split(":")[0]
+        entry = entry.lstrip(".")
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return None
+    return proxy
+
+
+def _resolve_proxy_once(api: Any) -> None:
+    """Swap the client's session for one with ``trust_env=False`` on the same connector.
+
+    kubernetes_asyncio opens its session with ``trust_env=True``, so aiohttp looks up
+    ``~/.netrc`` and the proxy variables in a worker thread on *every* request (two thread
+    hops each). The proxy for the one API server is resolved once instead (above, into
+    ``configuration.proxy``, which a kubeconfig ``proxy-url`` overrides); netrc plays no part
+    in Kubernetes authentication.
+    """
+    import aiohttp
+
+    rest = api.rest_client
+    session = rest.pool_manager
+    connector = session.connector
+    session.detach()  # the session lets go of the connector without closing it
+    rest.pool_manager = aiohttp.ClientSession(
+        connector=connector, trust_env=False, read_bufsize=2**21
+    )
 
 
 async def _both(first: Awaitable[_A], second: Awaitable[_B]) -> tuple[_A, _B]:
