@@ -8,6 +8,9 @@ botocore, aiodocker or kubernetes_asyncio types::
     ├── ConfigError                  invalid migration_services.yaml (every problem, with key paths)
     ├── InfrastructureError          an external system failed or refused
     │   ├── CommandError             a subprocess exited non-zero (exit code, stderr tail)
+    │   │   ├── KafkaCommandError    a Kafka CLI tool failed (operation, output)
+    │   │   ├── MetadataMigrationError  the MetadataMigration tool failed (its output)
+    │   │   └── ToolNotInstalledError  an external tool is not installed (also a NotFoundError)
     │   ├── DockerError              Docker Engine
     │   ├── KubernetesError          Kubernetes API
     │   ├── ECSError                 AWS ECS
@@ -27,6 +30,8 @@ botocore, aiodocker or kubernetes_asyncio types::
     │   └── WorkersStillRunningError  backfill workers still run (archive refused)
     ├── ConfirmationRequiredError    a destructive operation was called without confirm=True
     ├── NoSourceClusterError         an operation needs a source cluster and none is configured
+    ├── NoTargetClusterError         an operation needs a target cluster and none is configured
+    ├── InvalidArgumentError         an argument is invalid (also a builtin ``ValueError``)
     ├── SnapshotFailedError          a snapshot ended FAILED or PARTIAL
     ├── OperationTimeoutError        a deadline passed (also a builtin ``TimeoutError``)
     └── OperationCancelledError      an orchestrated operation was stopped or never run (why)
@@ -63,17 +68,22 @@ __all__ = [
     "HttpNotFoundError",
     "HttpTimeoutError",
     "InfrastructureError",
+    "InvalidArgumentError",
+    "KafkaCommandError",
     "KubernetesConflictError",
     "KubernetesError",
     "KubernetesNotFoundError",
+    "MetadataMigrationError",
     "MetricsError",
     "NoSourceClusterError",
+    "NoTargetClusterError",
     "NotFoundError",
     "OperationCancelledError",
     "OperationTimeoutError",
     "SnapshotExistsError",
     "SnapshotFailedError",
     "SnapshotNotStartedError",
+    "ToolNotInstalledError",
     "WorkersStillRunningError",
     "WorkingIndexNotFoundError",
 ]
@@ -191,6 +201,24 @@ class NoSourceClusterError(AsyncConsoleError):
         super().__init__(message)
 
 
+class NoTargetClusterError(AsyncConsoleError):
+    """The operation needs a target cluster and the configuration has none."""
+
+    def __init__(
+        self, message: str = "Unable to continue without a target cluster specified"
+    ) -> None:
+        super().__init__(message)
+
+
+class InvalidArgumentError(AsyncConsoleError, ValueError):
+    """An argument to an operation is invalid (an unknown metric component or statistic, a
+    negative lookback); ``argument`` names it."""
+
+    def __init__(self, message: str, *, argument: str, **context: Any) -> None:
+        super().__init__(message, argument=argument, **context)
+        self.argument = argument
+
+
 class SnapshotNotStartedError(NotFoundError):
     """The snapshot does not exist in its repository (``Snapshot not started``)."""
 
@@ -265,6 +293,55 @@ class CommandTimeoutError(CommandError, OperationTimeoutError):
         )
         self.timeout = timeout
         self.context["timeout"] = timeout
+
+
+class ToolNotInstalledError(CommandError, NotFoundError):
+    """An external tool (a Kafka CLI script, the MetadataMigration tool) is not installed;
+    ``tool`` names it and ``searched`` lists where it was looked for."""
+
+    def __init__(self, message: str, *, tool: str, searched: Sequence[str] = ()) -> None:
+        CommandError.__init__(self, message, argv=(tool,))
+        self.tool = tool
+        self.searched = list(searched)
+        self.context.update(tool=tool, searched=list(searched))
+
+
+class KafkaCommandError(CommandError):
+    """A Kafka CLI tool exited non-zero; ``operation`` names what was attempted
+    (``Create Topic``) and ``stdout``/``stderr`` hold its output (secrets masked)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        argv: Sequence[str] = (),
+        exit_code: int | None = None,
+        stdout: str = "",
+        stderr: str = "",
+    ) -> None:
+        super().__init__(message, argv=argv, exit_code=exit_code, stdout=stdout, stderr=stderr)
+        self.operation = operation
+        self.context["operation"] = operation
+
+
+class MetadataMigrationError(CommandError):
+    """The MetadataMigration tool exited non-zero; ``command`` is ``migrate`` or ``evaluate``
+    and ``stdout``/``stderr`` hold the tool's output (secrets masked)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str,
+        argv: Sequence[str] = (),
+        exit_code: int | None = None,
+        stdout: str = "",
+        stderr: str = "",
+    ) -> None:
+        super().__init__(message, argv=argv, exit_code=exit_code, stdout=stdout, stderr=stderr)
+        self.command = command
+        self.context["command"] = command
 
 
 class DockerError(InfrastructureError):
