@@ -106,6 +106,27 @@ async def compare(base: str) -> tuple[float, float, float, float]:
     )
 
 
+async def pipeline_overhead() -> float:
+    """Seconds per request the shared pipeline adds (URL, headers, retries, errors), no I/O."""
+    from asyncconsole.infra.http import FakeHttpClient, HttpRequest, HttpResponse
+
+    answer = HttpResponse.build(200, json={"status": "green"})
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        return answer
+
+    loops = 20000
+    async with FakeHttpClient(handler, base_url="http://127.0.0.1:9200") as http:
+        samples = []
+        for _ in range(5):
+            http.requests.clear()
+            t0 = time.perf_counter()
+            for _ in range(loops):
+                await http.request("GET", PATH)
+            samples.append((time.perf_counter() - t0) / loops)
+    return statistics.median(samples)
+
+
 def sequential_requests(base: str) -> float:
     import requests
 
@@ -148,6 +169,11 @@ def main() -> int:
             unit="us",
             budget="info",
             ok=True,
+        )
+        print(
+            f"http request pipeline through FakeHttpClient, no I/O (upper bound of overhead): "
+            f"{asyncio.run(pipeline_overhead()) * 1e6:.2f} us/request",
+            flush=True,
         )
         seq = sequential_requests(base)
         report(

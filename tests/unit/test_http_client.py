@@ -386,3 +386,11 @@ async def test_custom_retry_predicate_is_respected() -> None:
             await http.request("GET", "/")
     assert len(http.requests) == 1
     assert clock.sleeps == []
+
+
+async def test_per_call_timeout_must_be_positive() -> None:
+    async with FakeHttpClient(lambda r: HttpResponse.build(200)) as http:
+        for bad in (0, -1.0, float("nan")):
+            with pytest.raises(ValueError, match="timeout"):
+                await http.request("GET", "/", timeout=bad)
+        assert http.requests == []

@@ -71,7 +71,7 @@ class AiohttpClient(BaseHttpClient):
             raise_for_status=raise_for_status,
             clock=clock,
         )
-        if connect_timeout <= 0:
+        if not connect_timeout > 0:
             raise ValueError(f"connect_timeout must be positive, got {connect_timeout!r}")
         self.connect_timeout = float(connect_timeout)
         self.allow_insecure = allow_insecure

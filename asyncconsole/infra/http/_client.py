@@ -135,7 +135,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
             if not base_url.startswith(("http://", "https://")):
                 raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
             base_url = base_url.rstrip("/")
-        if not timeout or timeout <= 0:
+        if not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         self.base_url = base_url
         self.auth = auth
@@ -153,9 +153,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
     def url_for(self, path: str, params: Params | None = None) -> str:
         """The absolute URL a request for ``path`` goes to (base URL + path, encoded)."""
         if path.startswith(("http://", "https://")):
-            prefix, rest = path, ""
-            scheme_end = path.index("//") + 2
-            slash = path.find("/", scheme_end)
+            slash = path.find("/", path.index("//") + 2)
             if slash == -1:
                 prefix, rest = path, "/"
             else:
@@ -213,6 +211,8 @@ class BaseHttpClient(AsyncResource, abc.ABC):
                 if not _has(hdrs, "content-type"):
                     hdrs["Content-Type"] = "application/x-www-form-urlencoded"
         attempt_timeout = self.timeout if timeout is None else float(timeout)
+        if not attempt_timeout > 0:  # aiohttp reads 0 as "no timeout": never unbounded
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         rfs = self.raise_for_status if raise_for_status is None else raise_for_status
         policy = self._policy(method, retry)
 
