@@ -343,16 +343,11 @@ class Cluster:
         async def cat() -> HttpResponse:
             return await self.call_api("/_cat/indices", timeout=SERVERLESS_CAT_TIMEOUT)
 
-        errors: list[AsyncConsoleError] = []
         try:
-            async with asyncio.TaskGroup() as tg:
-                probe = tg.create_task(self._knn_probe())
-                tg.create_task(cat())
-        except* AsyncConsoleError as group:
-            errors.extend(e for e in group.exceptions if isinstance(e, AsyncConsoleError))
-        if errors:
-            return _unable(errors[0]), errors[0]
-        collection, diagnostic = probe.result()
+            probe, _ = await gather_all(self._knn_probe(), cat())
+        except AsyncConsoleError as exc:
+            return _unable(exc), exc
+        collection, diagnostic = probe
         self._detected_serverless = True
         self._collection_type = collection
         warning = None
@@ -662,3 +657,34 @@ async def bounded_gather(
             tg.create_task(one(i))
     outcomes.extend(slots[i] for i in range(len(calls)))
     return outcomes
+
+
+async def gather_all(*calls: Awaitable[Any]) -> list[Any]:
+    """Await ``calls`` concurrently (a TaskGroup) and return their results in order.
+
+    When one fails the others are cancelled and its error is raised as itself, not inside
+    an ``ExceptionGroup``, so callers catch typed asyncconsole errors as usual.
+    """
+    tasks: list[asyncio.Task[Any]] = []
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tasks.extend(tg.create_task(_awaited(c)) for c in calls)
+    except BaseExceptionGroup as group:
+        leaves = _leaves(group)
+        preferred = next((e for e in leaves if isinstance(e, AsyncConsoleError)), leaves[0])
+        raise preferred from None
+    return [t.result() for t in tasks]
+
+
+async def _awaited(awaitable: Awaitable[_T]) -> _T:
+    return await awaitable
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    found: list[BaseException] = []
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            found.extend(_leaves(exc))
+        else:
+            found.append(exc)
+    return found
