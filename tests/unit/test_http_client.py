@@ -198,7 +198,7 @@ async def test_sigv4_through_the_fake() -> None:
         "us-east-1",
         "aoss",
         AwsCredentials("AK", "SK", "TOK"),
-        clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
+        clock=FakeClock(datetime(2026, 1, 1, tzinfo=UTC)),
     )
     async with FakeHttpClient(lambda r: HttpResponse.build(200), auth=auth) as http:
         await http.request("PUT", "/idx", json={"a": 1})

@@ -16,7 +16,7 @@ from botocore.credentials import Credentials, RefreshableCredentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asyncconsole import ConfigError, Secret
+from asyncconsole import ConfigError, FakeClock, Secret
 from asyncconsole._errors import AwsError
 from asyncconsole.infra.http import AwsCredentials, Headers, HttpRequest, SigV4Auth, sign_sigv4
 from asyncconsole.infra.http._client import encode_query, quote_path
@@ -236,7 +236,7 @@ async def test_sigv4auth_signs_for_the_signing_endpoint() -> None:
         region="us-east-1",
         credentials=TOKEN_CREDS,
         signing_endpoint="https://search-domain.us-east-1.es.amazonaws.com/",
-        clock=lambda: TS,
+        clock=FakeClock(TS),
     )
     request = HttpRequest("GET", "http://127.0.0.1:8080/my%20idx/_count?q=a", Headers(), b"")
     headers = dict(await auth.headers_for(request))
@@ -276,7 +276,7 @@ async def test_sigv4auth_reads_the_standard_chain(isolated_aws_env: pytest.Monke
     isolated_aws_env.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
     isolated_aws_env.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
     isolated_aws_env.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    auth = SigV4Auth(clock=lambda: TS)
+    auth = SigV4Auth(clock=FakeClock(TS))
     request = HttpRequest("GET", "https://h/", Headers(), b"")
     headers = await auth.headers_for(request)
     assert "Credential=AKIDFROMENV/20240506/eu-west-1/es/aws4_request" in headers["Authorization"]
@@ -323,7 +323,7 @@ async def test_sigv4auth_refreshes_expiring_credentials(monkeypatch: pytest.Monk
             return None
 
     monkeypatch.setattr(botocore.session, "get_session", lambda: Session())
-    auth = SigV4Auth(region="us-east-1", clock=lambda: TS)
+    auth = SigV4Auth(region="us-east-1", clock=FakeClock(TS))
     request = HttpRequest("GET", "https://h/", Headers(), b"")
     first = await auth.headers_for(request)
     assert "Credential=ASIAREFRESHED1/" in first["Authorization"]

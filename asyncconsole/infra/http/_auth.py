@@ -6,12 +6,12 @@ import asyncio
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
+from ..._clock import Clock
 from ..._errors import AwsError, ConfigError
 from ..._secret import Secret
 
@@ -112,7 +112,7 @@ class SigV4Auth:
 
     ``signing_endpoint`` is for a proxy in front of the domain (console_link's
     ``sigv4_signing_endpoint``): requests go to the client's URL but are signed for, and carry
-    the ``Host`` of, the signing endpoint.
+    the ``Host`` of, the signing endpoint. ``clock`` supplies the signing time (tests).
     """
 
     def __init__(
@@ -122,7 +122,7 @@ class SigV4Auth:
         credentials: AwsCredentials | None = None,
         signing_endpoint: str | None = None,
         *,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if not service:
             raise ConfigError("SigV4Auth service must be a non-empty signing name (es, aoss)")
@@ -133,7 +133,7 @@ class SigV4Auth:
         self._signing_parts = urlsplit(self.signing_endpoint) if self.signing_endpoint else None
         if self._signing_parts is not None and not self._signing_parts.netloc:
             raise ConfigError(f"SigV4Auth signing_endpoint {signing_endpoint!r} has no host")
-        self._now = clock
+        self._clock = clock
         self._botocore_creds: Any = None
         self._frozen: Any = None
         self._converted: AwsCredentials | None = None
@@ -215,7 +215,7 @@ class SigV4Auth:
             credentials=credentials,
             region=region,
             service=self.service,
-            timestamp=self._now() if self._now is not None else None,
+            timestamp=self._clock.now() if self._clock is not None else None,
         )
 
     def _resolve_region(self) -> None:
