@@ -6,7 +6,8 @@ same concurrently (``containers.run`` with the same config on one client), and <
 
 Needs a running dockerd; the busybox image is made locally if missing. Every container carries a
 benchmark label and is removed after each round (and at the end, whatever happens). Rounds
-interleave the three ways so drift on a shared machine hits them alike.
+interleave the three ways (rotating who goes first) so drift on a shared machine hits
+them alike.
 Run: ``.venv/bin/python -m benchmarks.bench_docker``.
 """
 
@@ -84,8 +85,12 @@ async def main() -> int:
             try:
                 await ours()  # warm up: image layers, daemon caches, connection pool
                 await clean()
-                for _ in range(ROUNDS):
-                    for name, way in ways.items():
+                names = list(ways)
+                for round_no in range(ROUNDS):
+                    # Rotate who goes first: the daemon may still be tidying the last round.
+                    shift = round_no % len(names)
+                    for name in names[shift:] + names[:shift]:
+                        way = ways[name]
                         t0 = time.perf_counter()
                         await way()
                         times[name].append(time.perf_counter() - t0)
