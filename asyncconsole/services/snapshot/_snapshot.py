@@ -6,8 +6,8 @@ import builtins
 import functools
 import inspect
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable, Sequence
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from ..._clock import Clock, SystemClock
@@ -41,7 +41,12 @@ _log = logging.getLogger("asyncconsole.services.snapshot")
 DEFAULT_WAIT_TIMEOUT = 6 * 3600.0
 """Longest :meth:`Snapshot.wait` / :meth:`Snapshot.watch` waits unless told otherwise."""
 
-ProgressCallback = Callable[[SnapshotStatus], Awaitable[None] | None]
+
+class ProgressCallback(Protocol):
+    """Called with each :class:`SnapshotStatus` while waiting; may return an awaitable."""
+
+    def __call__(self, status: SnapshotStatus, /) -> Awaitable[None] | None: ...
+
 
 _STATS_FILTER = (
     "indices.*.primaries.docs.count,indices.*.primaries.docs.deleted,"
