@@ -1,0 +1,60 @@
+"""Stream the working-state index to a JSON file, one scroll page at a time."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import anyio.to_thread
+
+__all__ = ["backup_file_name", "default_archive_dir", "write_batches"]
+
+
+def default_archive_dir() -> Path:
+    """``$SHARED_LOGS_DIR_PATH/backfill_working_state``, else ``./backfill_working_state``."""
+    shared = os.environ.get("SHARED_LOGS_DIR_PATH")
+    return Path(shared) / "backfill_working_state" if shared else Path("backfill_working_state")
+
+
+def backup_file_name(now: datetime) -> str:
+    """console_link's name: ``working_state_backup_<YYYYmmddHHMMSS>.json``."""
+    return f"working_state_backup_{now.strftime('%Y%m%d%H%M%S')}.json"
+
+
+def _open(path: Path) -> IO[str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("w", encoding="utf-8")
+
+
+def _write_batch(out: IO[str], batch: dict[str, Any], first: bool) -> None:
+    out.write(("" if first else ",\n") + json.dumps(batch, indent=4))
+
+
+async def write_batches(path: Path, batches: AsyncIterator[dict[str, Any]]) -> int:
+    """Write console_link's backup format: a JSON array whose elements are the batches.
+
+    Each batch is encoded and written (off the event loop) as it arrives, so memory holds one
+    batch. The file appears at ``path`` only when complete: it is written beside it under a
+    ``.partial`` name and renamed at the end, and removed if anything fails or is cancelled.
+    Returns the number of batches.
+    """
+    partial = path.with_name(path.name + ".partial")
+    out = await anyio.to_thread.run_sync(_open, partial)
+    written = 0
+    try:
+        await anyio.to_thread.run_sync(out.write, "[\n")
+        async for batch in batches:
+            await anyio.to_thread.run_sync(_write_batch, out, batch, written == 0)
+            written += 1
+        await anyio.to_thread.run_sync(out.write, "\n]")
+        await anyio.to_thread.run_sync(out.close)
+        await anyio.to_thread.run_sync(os.replace, partial, path)
+    except BaseException:
+        out.close()
+        partial.unlink(missing_ok=True)
+        raise
+    return written

@@ -1,0 +1,177 @@
+"""Backfill results: worker status, deep (work-item) status, and their text and JSON shapes."""
+
+from __future__ import annotations
+
+import enum
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..workers import WorkerCounts
+
+__all__ = ["BackfillOverallStatus", "BackfillStatus", "BackfillStatusReport", "StepState"]
+
+
+class BackfillStatus(enum.Enum):
+    """The workers' state, derived from their counts (console_link's ``BackfillStatus``)."""
+
+    NOT_STARTED = "NOT_STARTED"
+    STARTING = "STARTING"
+    RUNNING = "RUNNING"
+    TERMINATING = "TERMINATING"
+    STOPPED = "STOPPED"
+    FAILED = "FAILED"
+
+    def __str__(self) -> str:
+        return f"BackfillStatus.{self.name}"
+
+
+class StepState(enum.Enum):
+    """The work's state from the working-state index (console_link's ``StepStateWithPause``)."""
+
+    PENDING = "Pending"
+    RUNNING = "Running"
+    PAUSED = "Paused"
+    COMPLETED = "Completed"
+    COMPLETED_WITH_ERRORS = "CompletedWithErrors"
+    FAILED = "Failed"
+
+
+def _text_time(value: datetime | None) -> str:
+    return value.isoformat(sep=" ", timespec="seconds") if value else "N/A"
+
+
+def _text_eta(eta_ms: float | None) -> str:
+    if eta_ms is None:
+        return "N/A"
+    seconds = int(eta_ms // 1000)
+    return f"{seconds // 3600}h {seconds % 3600 // 60}m {seconds % 60}s"
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillOverallStatus:
+    """Progress of the work items in the working-state index (console_link's model).
+
+    ``shard_*`` count work items (not snapshot shards; the names are console_link's JSON
+    keys). ``status`` is ``Pending`` while the index does not exist yet, and ``Running`` with
+    every count None while the shards are being set up (:attr:`initializing`).
+    """
+
+    status: StepState
+    percentage_completed: float = 0.0
+    eta_ms: float | None = None
+    started: datetime | None = None
+    finished: datetime | None = None
+    shard_total: int | None = None
+    shard_complete: int | None = None
+    shard_in_progress: int | None = None
+    shard_waiting: int | None = None
+
+    @classmethod
+    def pending(cls) -> BackfillOverallStatus:
+        """The status before the working-state index exists."""
+        return cls(StepState.PENDING)
+
+    @property
+    def initializing(self) -> bool:
+        """Whether the workers are still setting up the shards (no counts yet)."""
+        return self.status is StepState.RUNNING and self.shard_total is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """console_link's JSON (``console --json backfill status --deep-check``)."""
+        return {
+            "status": self.status.value,
+            "percentage_completed": self.percentage_completed,
+            "eta_ms": self.eta_ms,
+            "started": self.started.isoformat() if self.started else None,
+            "finished": self.finished.isoformat() if self.finished else None,
+            "shard_total": self.shard_total,
+            "shard_complete": self.shard_complete,
+            "shard_in_progress": self.shard_in_progress,
+            "shard_waiting": self.shard_waiting,
+        }
+
+    def render(self) -> str:
+        """console_link's text block for the deep check."""
+        if self.initializing:
+            return "Shards are initializing"
+        return "\n".join(
+            [
+                f"Backfill status: {self.status.value}",
+                f"Start time: {_text_time(self.started)}",
+                f"Finished time: {_text_time(self.finished)}",
+                f"Percent completed: {self.percentage_completed:.1f}%",
+                f"Estimated time to completion: {_text_eta(self.eta_ms)}",
+                f"Total shards: {_text_count(self.shard_total)}",
+                f"Completed shards: {_text_count(self.shard_complete)}",
+                f"In progress shards: {_text_count(self.shard_in_progress)}",
+                f"Waiting shards: {_text_count(self.shard_waiting)}",
+            ]
+        )
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(line.partition(':')[0])}</th>"
+            f"<td>{html.escape(line.partition(':')[2].strip())}</td></tr>"
+            for line in self.render().splitlines()
+            if ":" in line
+        )
+        return f"<table>{rows}</table>" if rows else f"<p>{html.escape(self.render())}</p>"
+
+
+def _text_count(value: int | None) -> str:
+    return "N/A" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillStatusReport:
+    """What ``backfill status`` shows: the workers' state, their counts, and optionally the
+    deep (work-item) status.
+
+    ``deep_error`` says why a requested deep check has no result (it never fails the status,
+    as in console_link, but the reason is kept rather than only logged).
+    """
+
+    status: BackfillStatus
+    counts: WorkerCounts
+    message: str
+    deep: BackfillOverallStatus | None = None
+    deep_error: str | None = None
+
+    def render(self) -> str:
+        """console_link's text: ``BackfillStatus.X``, the counts, then the deep block."""
+        lines = [str(self.status), self.message]
+        if self.deep is not None:
+            lines.append(self.deep.render())
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"status": "RUNNING", "message": ..., "workers": {...}, "deep": {...} | None,
+        "deep_error": str | None}``."""
+        return {
+            "status": self.status.value,
+            "message": self.message,
+            "workers": self.counts.to_dict(),
+            "deep": self.deep.to_dict() if self.deep is not None else None,
+            "deep_error": self.deep_error,
+        }
+
+    def _repr_html_(self) -> str:
+        counts = self.counts
+        head = (
+            f"<p><b>{html.escape(self.status.name)}</b> &mdash; running {counts.running}, "
+            f"pending {counts.pending}, desired {counts.desired}, "
+            f"terminating {counts.terminating}</p>"
+        )
+        if self.deep is not None:
+            head += self.deep._repr_html_()
+        elif self.deep_error:
+            head += f"<p>deep status unavailable: {html.escape(self.deep_error)}</p>"
+        return head

@@ -1,0 +1,57 @@
+"""Replay results: the replayers' state and counts, with console_link's text."""
+
+from __future__ import annotations
+
+import enum
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from ..workers import WorkerCounts
+
+__all__ = ["ReplayStatus", "ReplayStatusReport"]
+
+
+class ReplayStatus(enum.Enum):
+    """The replayers' state, derived from their counts (console_link's ``ReplayStatus``)."""
+
+    NOT_STARTED = "NOT_STARTED"
+    STARTING = "STARTING"
+    RUNNING = "RUNNING"
+    TERMINATING = "TERMINATING"
+    STOPPED = "STOPPED"
+    FAILED = "FAILED"
+
+    def __str__(self) -> str:
+        return f"ReplayStatus.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayStatusReport:
+    """What ``replay status`` shows: the state and the counts it was derived from."""
+
+    status: ReplayStatus
+    counts: WorkerCounts
+    message: str
+
+    def render(self) -> str:
+        """console_link's text: ``ReplayStatus.X`` then the counts."""
+        return f"{self.status}\n{self.message}"
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"status": "RUNNING", "message": ..., "workers": {...counts}}``."""
+        return {
+            "status": self.status.value,
+            "message": self.message,
+            "workers": self.counts.to_dict(),
+        }
+
+    def _repr_html_(self) -> str:
+        c = self.counts
+        return (
+            f"<p><b>{html.escape(self.status.name)}</b> &mdash; running {c.running}, "
+            f"pending {c.pending}, desired {c.desired}, terminating {c.terminating}</p>"
+        )

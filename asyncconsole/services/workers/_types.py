@@ -1,0 +1,58 @@
+"""Values crossing the worker-deployment protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["WorkerCounts", "counts_message"]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerCounts:
+    """How many workers a deployment has, console_link's ``DeploymentStatus``.
+
+    Attributes:
+        running: Workers running now.
+        pending: Workers starting (ECS pending tasks, Pending pods, created containers).
+        desired: Workers the deployment wants.
+        terminating: Workers shutting down (0 when the platform does not report it).
+    """
+
+    running: int = 0
+    pending: int = 0
+    desired: int = 0
+    terminating: int = 0
+
+    @property
+    def idle(self) -> bool:
+        """Whether nothing runs, starts, stops or is wanted: the workers are gone."""
+        return self.running == self.pending == self.desired == self.terminating == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"running": .., "pending": .., "desired": .., "terminating": ..}``."""
+        return {
+            "running": self.running,
+            "pending": self.pending,
+            "desired": self.desired,
+            "terminating": self.terminating,
+        }
+
+    def __str__(self) -> str:
+        # console_link's DeploymentStatus text (ECS and the generic form).
+        return (
+            f"Running={self.running}\nPending={self.pending}\n"
+            f"Desired={self.desired}\nTerminating={self.terminating}"
+        )
+
+
+def counts_message(kind: str, counts: WorkerCounts) -> str:
+    """console_link's counts line: ``Pods - Running: R, Pending: P, Desired: D`` on
+    Kubernetes, ``Running=R`` / ``Pending=P`` / ``Desired=D`` / ``Terminating=T`` lines
+    otherwise."""
+    if kind == "k8s":
+        return (
+            f"Pods - Running: {counts.running}, Pending: {counts.pending}, "
+            f"Desired: {counts.desired}"
+        )
+    return str(counts)
