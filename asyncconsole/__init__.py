@@ -34,6 +34,7 @@ from ._secret import Secret
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .environment import Environment
     from .orchestrator import (
         Event,
         EventKind,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 # name -> submodule that defines it, imported on first attribute access (keeps import cheap)
 _LAZY: dict[str, str] = {
+    "Environment": "environment",
     "Event": "orchestrator",
     "EventKind": "orchestrator",
     "Handle": "orchestrator",
@@ -82,6 +84,7 @@ __all__ = [
     "ConflictError",
     "DockerError",
     "ECSError",
+    "Environment",
     "Event",
     "EventKind",
     "FakeClock",

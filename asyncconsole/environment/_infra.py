@@ -1,0 +1,186 @@
+"""The infrastructure an :class:`~asyncconsole.Environment` runs on: injected, or built from
+the config with the real implementations (lazily imported, nothing connected until opened)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from .._clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from ..config import ClusterConfig
+    from ..infra.commands import CommandExecutor
+    from ..infra.docker import DockerManager
+    from ..infra.ecs import ECSManager
+    from ..infra.http import HttpAuth, HttpClient
+    from ..infra.kubernetes import K8sManager
+    from ..infra.metrics import MetricsCollector
+    from ..infra.secrets import SecretStore
+
+__all__ = [
+    "HttpClientFactory",
+    "Infrastructure",
+    "Resources",
+    "aiohttp_client_factory",
+]
+
+_log = logging.getLogger("asyncconsole.environment")
+
+HttpClientFactory: TypeAlias = "Callable[[ClusterConfig, HttpAuth | None], HttpClient]"
+"""Builds the HTTP client of one cluster from its config and resolved auth (not yet opened)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Infrastructure:
+    """What an :class:`~asyncconsole.Environment` talks to; every field is optional.
+
+    Anything left ``None`` is built from the config with the real implementation when the
+    config needs it: an ``AiohttpClient`` per cluster (``allow_insecure``,
+    ``client_options.user_agent_extra``, auth), ``DockerEngineManager(socket=...)`` per Docker
+    socket, ``KubernetesManager()`` (kubeconfig or in-cluster) for Kubernetes deployments and
+    ``k8s_secret_name`` auth, ``AwsECSManager(region=...)`` per ECS region, a Prometheus or
+    CloudWatch collector for ``metrics_source``, ``AwsSecretsManager`` (the ARN's region) for
+    ``user_secret_arn`` auth, and a ``SubprocessExecutor`` for the metadata and Kafka tools.
+
+    Attributes:
+        http: Factory of cluster HTTP clients ``(cluster config, auth) -> HttpClient``; the
+            clients it returns belong to the environment (opened and closed with it).
+        executor: Runs the metadata-migration and Kafka command-line tools.
+        docker: Docker Engine for ``docker`` backfill/replay deployments.
+        k8s: Kubernetes for ``k8s`` deployments and ``k8s_secret_name`` credentials.
+        ecs: ECS for ``ecs`` deployments (all regions).
+        metrics: The metrics collector (instead of the configured ``metrics_source``).
+        secrets: Where ``user_secret_arn`` secrets are read (each fetched once).
+        clock: Time source for every service and built client (default: the system clock).
+        aws_endpoint_url: Endpoint for every AWS client built here (moto, VPC endpoints).
+        k8s_secret_namespace: Namespace of ``k8s_secret_name`` secrets (console_link: ``ma``).
+        manage_injected: Whether the environment also opens and closes the objects given here
+            (``False`` leaves them to the caller, e.g. when shared between environments).
+    """
+
+    http: HttpClientFactory | None = None
+    executor: CommandExecutor | None = None
+    docker: DockerManager | None = None
+    k8s: K8sManager | None = None
+    ecs: ECSManager | None = None
+    metrics: MetricsCollector | None = None
+    secrets: SecretStore | None = None
+    clock: Clock | None = None
+    aws_endpoint_url: str | None = None
+    k8s_secret_namespace: str = "ma"
+    manage_injected: bool = True
+
+    def resolved_clock(self) -> Clock:
+        """:attr:`clock`, or the system clock."""
+        return self.clock if self.clock is not None else SystemClock()
+
+
+def aiohttp_client_factory(
+    *, user_agent_extra: str | None = None, clock: Clock | None = None, timeout: float = 60.0
+) -> HttpClientFactory:
+    """The default :data:`HttpClientFactory`: one pooled ``AiohttpClient`` per cluster.
+
+    Args:
+        user_agent_extra: Appended to every request's User-Agent.
+        clock: Clock for retry waits.
+        timeout: Default seconds per request attempt.
+    """
+    from ..infra.http import AiohttpClient
+
+    def build(config: ClusterConfig, auth: HttpAuth | None) -> HttpClient:
+        return AiohttpClient(
+            config.endpoint,
+            auth=auth,
+            allow_insecure=config.allow_insecure,
+            user_agent_extra=user_agent_extra,
+            clock=clock,
+            timeout=timeout,
+        )
+
+    return build
+
+
+class Resources:
+    """Objects the environment opens and closes, in the order they were added.
+
+    Anything with ``open()`` is opened and anything with ``aclose()`` closed; other objects
+    (``FakeCommandExecutor``) are simply carried along.
+    """
+
+    def __init__(self) -> None:
+        self._items: list[tuple[str, Any]] = []
+
+    def add(self, name: str, obj: Any) -> None:
+        """Manage ``obj`` (once, however often it is added) under ``name``."""
+        if not any(existing is obj for _, existing in self._items):
+            self._items.append((name, obj))
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    async def open_all(self) -> None:
+        """Open every resource concurrently; if any fails, close them all and raise.
+
+        The first failure (in the order added) is raised; the others are added to it as notes.
+        """
+        failures: list[tuple[int, str, Exception]] = []
+
+        async def open_one(index: int, name: str, obj: Any) -> None:
+            try:
+                await obj.open()
+            except Exception as exc:
+                failures.append((index, name, exc))
+
+        try:
+            async with asyncio.TaskGroup() as tg:
+                for index, (name, obj) in enumerate(self._items):
+                    if callable(getattr(obj, "open", None)):
+                        tg.create_task(open_one(index, name, obj))
+        except BaseException:
+            await self.close_all()
+            raise
+        if failures:
+            await self.close_all()
+            failures.sort(key=lambda failure: failure[0])
+            first = failures[0][2]
+            for _, name, exc in failures[1:]:
+                first.add_note(f"also failed to open {name}: {type(exc).__name__}: {exc}")
+            raise first
+
+    async def close_all(self) -> None:
+        """Close every resource concurrently, even if some fail (failures are logged).
+
+        Closing is shielded from cancellation so nothing is left open when the caller is
+        cancelled while leaving ``async with``.
+        """
+
+        async def close_one(name: str, obj: Any) -> None:
+            try:
+                await obj.aclose()
+            except Exception:
+                _log.warning("closing %s failed", name, exc_info=True)
+
+        async def close_everything() -> None:
+            async with asyncio.TaskGroup() as tg:
+                for name, obj in reversed(self._items):
+                    if callable(getattr(obj, "aclose", None)):
+                        tg.create_task(close_one(name, obj))
+
+        # Run to completion even if we are cancelled meanwhile, then pass the cancellation on.
+        task = asyncio.get_running_loop().create_task(close_everything())
+        cancelled = False
+        while not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
+        task.result()

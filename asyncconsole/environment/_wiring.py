@@ -1,0 +1,359 @@
+"""From config to services: console_link's construction order, with the infrastructure each
+service needs injected or built (lazily imported; nothing connects here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
+
+from .._clock import Clock
+from .._errors import ConfigError, ConfigIssue
+from ._auth import cluster_auth, secret_region
+from ._infra import HttpClientFactory, Infrastructure, Resources, aiohttp_client_factory
+
+if TYPE_CHECKING:
+    from ..config import ClusterConfig, DeployedConfig, MigrationConfig
+    from ..infra.commands import CommandExecutor
+    from ..infra.docker import DockerManager
+    from ..infra.ecs import ECSManager
+    from ..infra.http import HttpAuth
+    from ..infra.kubernetes import K8sManager
+    from ..infra.metrics import MetricsCollector
+    from ..infra.secrets import SecretStore
+    from ..services.backfill import Backfill
+    from ..services.clusters import Cluster
+    from ..services.kafka import Kafka
+    from ..services.metadata import MetadataMigration
+    from ..services.metrics import MetricsService
+    from ..services.replay import Replay
+    from ..services.snapshot import Snapshot
+    from ..services.workers import WorkerDeployment
+
+__all__ = ["Built", "Wiring"]
+
+T = TypeVar("T")
+Role: TypeAlias = Literal["backfill", "replay"]
+
+
+@dataclass
+class Built:
+    """The services of one environment (``None`` where not configured)."""
+
+    source_cluster: Cluster | None = None
+    target_cluster: Cluster | None = None
+    proxy: Cluster | None = None
+    snapshot: Snapshot | None = None
+    backfill: Backfill | None = None
+    replay: Replay | None = None
+    metrics: MetricsService | None = None
+    metadata: MetadataMigration | None = None
+    kafka: Kafka | None = None
+
+
+class Wiring:
+    """Builds the services in console_link's order (§1.1 of the reference):
+
+    client_options, source (and its proxy), target, metrics, backfill (needs the target),
+    replay, snapshot (bound to the source), metadata (target, source, snapshot), kafka.
+    ``client_options`` reach the clusters, the replayer, the backfill and the metrics source
+    (and, here, every other AWS client too). Every problem becomes a :class:`ConfigIssue`
+    with its key path, and all of them are raised together.
+    """
+
+    def __init__(
+        self, config: MigrationConfig, infra: Infrastructure, clock: Clock, resources: Resources
+    ) -> None:
+        self.config = config
+        self.infra = infra
+        self.clock = clock
+        self.resources = resources
+        self.issues: list[ConfigIssue] = []
+        options = config.client_options
+        self.user_agent_extra = options.user_agent_extra if options is not None else None
+        self._http_factory: HttpClientFactory | None = infra.http
+        self._docker: dict[str | None, DockerManager] = {}
+        self._ecs: dict[str | None, ECSManager] = {}
+        self._k8s: K8sManager | None = None
+        self._secret_stores: dict[str | None, SecretStore] = {}
+        self._executor: CommandExecutor | None = None
+        if infra.manage_injected:
+            for name in ("executor", "docker", "k8s", "ecs", "metrics", "secrets"):
+                injected = getattr(infra, name)
+                if injected is not None:
+                    resources.add(name, injected)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _step(self, path: str, build: Callable[[], T]) -> T | None:
+        try:
+            return build()
+        except ConfigError as exc:
+            if exc.issues:
+                self.issues.extend(
+                    issue if issue.path else ConfigIssue(path, issue.message)
+                    for issue in exc.issues
+                )
+            else:
+                self.issues.append(ConfigIssue(path, exc.message))
+        except ValueError as exc:
+            self.issues.append(ConfigIssue(path, str(exc)))
+        return None
+
+    def build(self) -> Built:
+        """Every configured service; raises one :class:`ConfigError` listing every problem."""
+        config = self.config
+        built = Built()
+        if config.source_cluster is not None:
+            source_config = config.source_cluster
+            source_auth = self._step("source_cluster", lambda: self._auth(source_config))
+            built.source_cluster = self._step(
+                "source_cluster", lambda: self._cluster(source_config, source_auth, "source")
+            )
+            proxy_config = config.proxy
+            if proxy_config is not None:
+                # The proxy inherits the source's auth; basic credentials (and so a secret)
+                # are shared, SigV4 is signed for the source's endpoint.
+                proxy_auth = (
+                    source_auth
+                    if proxy_config.auth_kind == "basic_auth"
+                    else self._step("source_cluster.proxy", lambda: self._auth(proxy_config))
+                )
+                built.proxy = self._step(
+                    "source_cluster.proxy",
+                    lambda: self._cluster(proxy_config, proxy_auth, "proxy"),
+                )
+        if config.target_cluster is not None:
+            target_config = config.target_cluster
+            built.target_cluster = self._step(
+                "target_cluster",
+                lambda: self._cluster(target_config, self._auth(target_config), "target"),
+            )
+        if config.metrics_source is not None:
+            built.metrics = self._step("metrics_source", self._metrics)
+        if config.backfill is not None:
+            built.backfill = self._step("backfill", lambda: self._backfill(built.target_cluster))
+        if config.replay is not None:
+            built.replay = self._step("replay", self._replay)
+        if config.snapshot is not None:
+            built.snapshot = self._step("snapshot", lambda: self._snapshot(built.source_cluster))
+        if config.metadata_migration is not None:
+            built.metadata = self._step(
+                "metadata_migration",
+                lambda: self._metadata(built.target_cluster, built.source_cluster),
+            )
+        if config.kafka is not None:
+            built.kafka = self._step("kafka", self._kafka)
+        if self.issues:
+            raise ConfigError("Invalid configuration", self.issues)
+        return built
+
+    # -- infrastructure ----------------------------------------------------------------------
+
+    def _auth(self, config: ClusterConfig) -> HttpAuth | None:
+        return cluster_auth(
+            config,
+            secret_store=self._secret_store,
+            k8s=self._kubernetes,
+            k8s_namespace=self.infra.k8s_secret_namespace,
+        )
+
+    def _http(self, config: ClusterConfig, auth: HttpAuth | None, name: str) -> Any:
+        factory = self._http_factory
+        if factory is None:
+            factory = self._http_factory = aiohttp_client_factory(
+                user_agent_extra=self.user_agent_extra, clock=self.infra.clock
+            )
+        client = factory(config, auth)
+        self.resources.add(f"{name} http", client)
+        return client
+
+    def _secret_store(self, secret_id: str) -> SecretStore:
+        from ..infra.secrets import CachedSecretStore
+
+        region = None if self.infra.secrets is not None else secret_region(secret_id)
+        store = self._secret_stores.get(region)
+        if store is None:
+            inner = self.infra.secrets
+            if inner is None:
+                from ..infra.secrets import AwsSecretsManager
+
+                inner = AwsSecretsManager(
+                    region=region,
+                    endpoint_url=self.infra.aws_endpoint_url,
+                    user_agent_extra=self.user_agent_extra,
+                    clock=self.infra.clock,
+                )
+                self.resources.add(f"secretsmanager {region or 'default'}", inner)
+            store = inner if isinstance(inner, CachedSecretStore) else CachedSecretStore(inner)
+            self._secret_stores[region] = store
+        return store
+
+    def _kubernetes(self) -> K8sManager:
+        k8s = self.infra.k8s or self._k8s
+        if k8s is None:
+            from ..infra.kubernetes import KubernetesManager
+
+            k8s = self._k8s = KubernetesManager()
+            self.resources.add("kubernetes", k8s)
+        return k8s
+
+    def _docker_manager(self, socket: str | None) -> DockerManager:
+        if self.infra.docker is not None:
+            return self.infra.docker
+        docker = self._docker.get(socket)
+        if docker is None:
+            from ..infra.docker import DockerEngineManager
+
+            docker = self._docker[socket] = DockerEngineManager(socket, clock=self.infra.clock)
+            self.resources.add(f"docker {docker.url}", docker)
+        return docker
+
+    def _ecs_manager(self, region: str | None) -> ECSManager:
+        if self.infra.ecs is not None:
+            return self.infra.ecs
+        ecs = self._ecs.get(region)
+        if ecs is None:
+            from ..infra.ecs import AwsECSManager
+
+            ecs = self._ecs[region] = AwsECSManager(
+                region=region,
+                endpoint_url=self.infra.aws_endpoint_url,
+                user_agent_extra=self.user_agent_extra,
+                clock=self.infra.clock,
+            )
+            self.resources.add(f"ecs {region or 'default'}", ecs)
+        return ecs
+
+    def _command_executor(self) -> CommandExecutor:
+        executor = self.infra.executor or self._executor
+        if executor is None:
+            from ..infra.commands import SubprocessExecutor
+
+            executor = self._executor = SubprocessExecutor()
+            self.resources.add("executor", executor)
+        return executor
+
+    def _collector(self) -> MetricsCollector:
+        if self.infra.metrics is not None:
+            return self.infra.metrics
+        source = self.config.metrics_source
+        assert source is not None
+        collector: MetricsCollector
+        if source.prometheus is not None:
+            from ..infra.metrics import PrometheusMetricsCollector
+
+            collector = PrometheusMetricsCollector(
+                source.prometheus.endpoint,
+                user_agent_extra=self.user_agent_extra,
+                clock=self.infra.clock,
+            )
+        else:
+            cloudwatch = source.cloudwatch
+            assert cloudwatch is not None
+            from ..infra.metrics import CloudWatchMetricsCollector
+
+            collector = CloudWatchMetricsCollector(
+                region=cloudwatch.aws_region,
+                qualifier=cloudwatch.qualifier,
+                endpoint_url=self.infra.aws_endpoint_url,
+                user_agent_extra=self.user_agent_extra,
+                clock=self.infra.clock,
+            )
+        self.resources.add(f"metrics {source.kind}", collector)
+        return collector
+
+    def _workers(self, deployed: DeployedConfig, *, role: Role, session: str) -> WorkerDeployment:
+        from ..config import DockerDeploymentConfig, ECSDeploymentConfig
+        from ..services.workers import build_workers
+
+        deployment = deployed.deployment
+        if isinstance(deployment, DockerDeploymentConfig):
+            return build_workers(
+                deployment,
+                role=role,
+                session=session,
+                docker=self._docker_manager(deployment.socket),
+            )
+        if isinstance(deployment, ECSDeploymentConfig):
+            return build_workers(
+                deployment, role=role, session=session, ecs=self._ecs_manager(deployment.aws_region)
+            )
+        return build_workers(deployment, role=role, session=session, k8s=self._kubernetes())
+
+    # -- services ----------------------------------------------------------------------------
+
+    def _cluster(self, config: ClusterConfig, auth: HttpAuth | None, name: str) -> Cluster:
+        from ..services.clusters import Cluster
+
+        return Cluster(config, self._http(config, auth, name), name=name, clock=self.infra.clock)
+
+    def _metrics(self) -> MetricsService:
+        from ..services.metrics import MetricsService
+
+        return MetricsService(self._collector(), clock=self.infra.clock)
+
+    def _backfill(self, target: Cluster | None) -> Backfill:
+        if target is None:
+            raise ConfigError(
+                "Invalid configuration",
+                [ConfigIssue("backfill", "target_cluster must be provided for RFS backfill")],
+            )
+        from ..services.backfill import Backfill
+
+        backfill = self.config.backfill
+        assert backfill is not None
+        rfs = backfill.rfs
+        workers = self._workers(
+            rfs, role="backfill", session=rfs.backfill_session_name or DEFAULT_SESSION
+        )
+        return Backfill(backfill, target, workers, clock=self.infra.clock)
+
+    def _replay(self) -> Replay:
+        from ..services.replay import Replay
+
+        replay = self.config.replay
+        assert replay is not None
+        workers = self._workers(replay, role="replay", session=DEFAULT_SESSION)
+        return Replay(replay, workers, clock=self.infra.clock)
+
+    def _snapshot(self, source: Cluster | None) -> Snapshot:
+        from ..services.snapshot import Snapshot
+
+        snapshot = self.config.snapshot
+        assert snapshot is not None
+        return Snapshot(snapshot, source, clock=self.infra.clock)
+
+    def _metadata(self, target: Cluster | None, source: Cluster | None) -> MetadataMigration:
+        if target is None:
+            raise ConfigError(
+                "Invalid configuration",
+                [
+                    ConfigIssue(
+                        "metadata_migration",
+                        "target_cluster must be provided for metadata migration",
+                    )
+                ],
+            )
+        from ..services.metadata import MetadataMigration
+
+        metadata = self.config.metadata_migration
+        assert metadata is not None
+        return MetadataMigration(
+            metadata,
+            target=target,
+            source=source,
+            snapshot=self.config.snapshot,
+            executor=self._command_executor(),
+        )
+
+    def _kafka(self) -> Kafka:
+        from ..services.kafka import Kafka
+
+        kafka = self.config.kafka
+        assert kafka is not None
+        return Kafka(kafka, executor=self._command_executor())
+
+
+DEFAULT_SESSION = "default"
+"""Docker workers' session label when the config names none."""
