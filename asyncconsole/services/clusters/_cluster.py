@@ -277,8 +277,7 @@ class Cluster:
             )
         except HttpTimeoutError as exc:
             raise HttpTimeoutError(
-                f"Error: Request timed out after {timeout:g}s. "
-                "Use --timeout to specify a longer timeout.",
+                f"Request timed out after {timeout:g}s. Use --timeout to specify a longer timeout.",
                 method=exc.method,
                 url=exc.url,
                 timeout=timeout,
@@ -420,7 +419,8 @@ class Cluster:
                 raise error
             raise InfrastructureError(status.message)
         if status.serverless:
-            detail = f"connected, serverless collection ({status.collection_type.value})"  # type: ignore[union-attr]
+            kind = status.collection_type.value if status.collection_type else "UNKNOWN"
+            detail = f"connected, serverless collection ({kind})"
             return f"{detail}; {status.warning}" if status.warning else detail
         assert self._version is not None
         return f"connected, {self._version}"
