@@ -1,0 +1,147 @@
+"""Results of the metrics service: metric names per component, and one metric's data."""
+
+from __future__ import annotations
+
+import html
+import pprint
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ...infra.metrics import MetricSeries, Statistic
+
+__all__ = ["MetricData", "MetricNames"]
+
+
+class MetricNames(dict[str, list[str]]):
+    """``{component: [metric names]}``: a plain dict (sorted keys, sorted unique names).
+
+    console_link's Prometheus source returned sets here, which broke ``--json``; these are
+    lists, so ``json.dumps(names)`` works.
+    """
+
+    def __init__(self, names: Mapping[str, Iterable[str]] | None = None) -> None:
+        super().__init__(
+            (component, sorted(set(found))) for component, found in sorted((names or {}).items())
+        )
+
+    @property
+    def total(self) -> int:
+        """How many metric names there are over all components."""
+        return sum(len(found) for found in self.values())
+
+    def to_dict(self) -> dict[str, list[str]]:
+        """JSON shape: ``{"captureProxy": ["name", ...], "replayer": [...]}``."""
+        return {component: list(found) for component, found in self.items()}
+
+    def render(self) -> str:
+        """console_link's ``metrics list`` text (the dict pretty-printed)."""
+        return pprint.pformat(self.to_dict())
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(component)}</td><td>{html.escape(', '.join(found))}</td></tr>"
+            for component, found in self.items()
+        )
+        return f"<table><tr><th>component</th><th>metrics</th></tr>{rows}</table>"
+
+
+@dataclass(frozen=True, slots=True)
+class MetricData:
+    """One metric of one component over a lookback window, with what was asked.
+
+    Unlike console_link (only the first Prometheus series, statistic ignored, naive local
+    times) it holds every matching series, summarised by ``statistic``, with UTC times.
+    """
+
+    component: str
+    """``captureProxy`` or ``replayer``."""
+    metric: str
+    """The metric name."""
+    statistic: Statistic
+    """How each period was summarised."""
+    lookback_minutes: float
+    """The window: this many minutes before ``end``."""
+    period: int
+    """Bucket length in seconds."""
+    start: datetime
+    """Window start (UTC)."""
+    end: datetime
+    """Window end (UTC)."""
+    source_type: str
+    """The collector's class name (``PrometheusMetricsCollector``...)."""
+    series: tuple[MetricSeries, ...] = ()
+    """Every matching series (one per label/dimension set), points ascending."""
+
+    def points(self) -> list[list[list[Any]]]:
+        """Per series, ``[[iso_timestamp, value], ...]`` (console_link's JSON list per series)."""
+        return [[[ts.isoformat(), value] for ts, value in s.points] for s in self.series]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape::
+
+            {"component": "replayer", "metric": "kafkaCommitCount", "statistic": "Average",
+             "lookback_minutes": 60, "period": 60,
+             "start": "2024-05-22T19:10:00+00:00", "end": "2024-05-22T20:10:00+00:00",
+             "source_type": "PrometheusMetricsCollector",
+             "series": [{"labels": {...}, "points": [["2024-05-22T20:06:00+00:00", 0.0], ...]}]}
+
+        Timestamps are ISO 8601 in UTC; each series' ``points`` is console_link's
+        ``[[timestamp, value], ...]`` list.
+        """
+        return {
+            "component": self.component,
+            "metric": self.metric,
+            "statistic": self.statistic.value,
+            "lookback_minutes": self.lookback_minutes,
+            "period": self.period,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "source_type": self.source_type,
+            "series": [
+                {"labels": dict(s.labels), "points": points}
+                for s, points in zip(self.series, self.points(), strict=True)
+            ],
+        }
+
+    def render(self) -> str:
+        """console_link's ``metrics get-data`` text: the query, then the ``(timestamp, value)``
+        list pretty-printed; with several series, each under a ``Series {labels}:`` line."""
+        lookback = f"{self.lookback_minutes:g}"
+        lines = [
+            f"Component: {self.component}",
+            f"Metric Name: {self.metric}",
+            f"Statistic: {self.statistic.value}",
+            f"Lookback: {lookback} minutes",
+            f"Metrics Source Type: {self.source_type}",
+        ]
+        tuples = [[(ts.isoformat(), value) for ts, value in s.points] for s in self.series]
+        if len(self.series) <= 1:
+            lines.append(pprint.pformat(tuples[0] if tuples else []))
+        else:
+            for s, found in zip(self.series, tuples, strict=True):
+                lines.append(f"Series {dict(s.labels)}:")
+                lines.append(pprint.pformat(found))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def _repr_html_(self) -> str:
+        head = html.escape(
+            f"{self.statistic.value}({self.component}/{self.metric}) over "
+            f"{self.lookback_minutes:g} min, period {self.period}s"
+        )
+        parts = [f"<p><b>{head}</b></p>"]
+        for s in self.series:
+            rows = "".join(
+                f"<tr><td>{html.escape(ts.isoformat())}</td><td>{value:g}</td></tr>"
+                for ts, value in s.points
+            )
+            label = html.escape(str(dict(s.labels)))
+            parts.append(f"<table><caption>{label}</caption>{rows}</table>")
+        return "".join(parts)
