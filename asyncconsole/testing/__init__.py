@@ -20,6 +20,7 @@ _LAZY: dict[str, str] = {
     "FakeKubernetesApiServer": ".testing._kube_server",
     "FakeMetricsCollector": ".infra.metrics",
     "FakeSecretStore": ".infra.secrets._fake",
+    "FakeWorkerDeployment": ".services.workers._fake",
     "HttpContractHandler": ".infra.http._contract",
     "HttpHandlerServer": ".infra.http._server",
     "HttpRouter": ".infra.http._fake",
