@@ -58,6 +58,9 @@ class Infrastructure:
         clock: Time source for every service and built client (default: the system clock).
         aws_endpoint_url: Endpoint for every AWS client built here (moto, VPC endpoints).
         k8s_secret_namespace: Namespace of ``k8s_secret_name`` secrets (console_link: ``ma``).
+        metadata_tool: Path of the MetadataMigration tool (default: the Migration Assistant's
+            ``/root/metadataMigration/bin/MetadataMigration``).
+        kafka_tools_home: Directory searched first for the Kafka command-line scripts.
         manage_injected: Whether the environment also opens and closes the objects given here
             (``False`` leaves them to the caller, e.g. when shared between environments).
     """
@@ -72,6 +75,8 @@ class Infrastructure:
     clock: Clock | None = None
     aws_endpoint_url: str | None = None
     k8s_secret_namespace: str = "ma"
+    metadata_tool: str | None = None
+    kafka_tools_home: str | None = None
     manage_injected: bool = True
 
     def resolved_clock(self) -> Clock:

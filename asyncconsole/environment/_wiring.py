@@ -56,6 +56,8 @@ class Wiring:
 
     client_options, source (and its proxy), target, metrics, backfill (needs the target),
     replay, snapshot (bound to the source), metadata (target, source, snapshot), kafka.
+    Nothing is connected, and no file or directory is made (console_link's Metadata made a
+    temporary directory and its SCRAM Kafka a properties file in their constructors).
     ``client_options`` reach the clusters, the replayer, the backfill and the metrics source
     (and, here, every other AWS client too). Every problem becomes a :class:`ConfigIssue`
     with its key path, and all of them are raised together.
@@ -325,26 +327,21 @@ class Wiring:
         return Snapshot(snapshot, source, clock=self.infra.clock)
 
     def _metadata(self, target: Cluster | None, source: Cluster | None) -> MetadataMigration:
-        if target is None:
-            raise ConfigError(
-                "Invalid configuration",
-                [
-                    ConfigIssue(
-                        "metadata_migration",
-                        "target_cluster must be provided for metadata migration",
-                    )
-                ],
-            )
         from ..services.metadata import MetadataMigration
 
         metadata = self.config.metadata_migration
         assert metadata is not None
+        extra: dict[str, Any] = {}
+        if self.infra.metadata_tool is not None:
+            extra["tool_path"] = self.infra.metadata_tool
+        # Like console_link, a missing target only fails when the migration runs.
         return MetadataMigration(
             metadata,
             target=target,
             source=source,
             snapshot=self.config.snapshot,
             executor=self._command_executor(),
+            **extra,
         )
 
     def _kafka(self) -> Kafka:
@@ -352,7 +349,12 @@ class Wiring:
 
         kafka = self.config.kafka
         assert kafka is not None
-        return Kafka(kafka, executor=self._command_executor())
+        return Kafka(
+            kafka,
+            executor=self._command_executor(),
+            tools_home=self.infra.kafka_tools_home,
+            clock=self.infra.clock,
+        )
 
 
 DEFAULT_SESSION = "default"

@@ -2,8 +2,9 @@
 
 Each service receives its infrastructure (HTTP client, Docker, Kubernetes, ECS, metrics
 collector, command executor) through its constructor; :class:`~asyncconsole.Environment`
-builds and wires them from ``migration_services.yaml``. Names are imported on first use, so
-importing this package is cheap.
+builds and wires them from ``migration_services.yaml``. The main classes and result types are
+re-exported here (helpers and constants stay in the subpackages); names are imported on first
+use, so importing this package is cheap.
 """
 
 from __future__ import annotations
@@ -12,6 +13,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .backfill import (
+        Backfill,
+        BackfillOverallStatus,
+        BackfillStatus,
+        BackfillStatusReport,
+        StepState,
+        backfill_status,
+    )
     from .clusters import (
         CLEAR_INDICES_PATTERN,
         CURL_TIMEOUT,
@@ -21,6 +30,17 @@ if TYPE_CHECKING:
         CollectionType,
         ConnectionStatus,
         IndexInfo,
+    )
+    from .metrics import (
+        MetricData,
+        MetricNames,
+        MetricsService,
+    )
+    from .replay import (
+        Replay,
+        ReplayStatus,
+        ReplayStatusReport,
+        replay_status,
     )
     from .snapshot import (
         DeleteAllResult,
@@ -34,9 +54,24 @@ if TYPE_CHECKING:
         SnapshotState,
         SnapshotStatus,
     )
+    from .workers import (
+        DEFAULT_WORKER_IMAGES,
+        DockerWorkers,
+        EcsWorkers,
+        K8sWorkers,
+        WorkerCounts,
+        WorkerDeployment,
+        build_workers,
+    )
 
-# public name -> subpackage that defines it (one line each, sorted by subpackage then name)
+# public name -> subpackage that defines it (one line each, grouped by subpackage)
 _LAZY: dict[str, str] = {
+    "Backfill": ".backfill",
+    "BackfillOverallStatus": ".backfill",
+    "BackfillStatus": ".backfill",
+    "BackfillStatusReport": ".backfill",
+    "StepState": ".backfill",
+    "backfill_status": ".backfill",
     "CLEAR_INDICES_PATTERN": ".clusters",
     "CURL_TIMEOUT": ".clusters",
     "ClearIndicesResult": ".clusters",
@@ -45,6 +80,13 @@ _LAZY: dict[str, str] = {
     "CollectionType": ".clusters",
     "ConnectionStatus": ".clusters",
     "IndexInfo": ".clusters",
+    "MetricData": ".metrics",
+    "MetricNames": ".metrics",
+    "MetricsService": ".metrics",
+    "Replay": ".replay",
+    "ReplayStatus": ".replay",
+    "ReplayStatusReport": ".replay",
+    "replay_status": ".replay",
     "DeleteAllResult": ".snapshot",
     "RepositoryDeletion": ".snapshot",
     "Snapshot": ".snapshot",
@@ -55,6 +97,13 @@ _LAZY: dict[str, str] = {
     "SnapshotInfo": ".snapshot",
     "SnapshotState": ".snapshot",
     "SnapshotStatus": ".snapshot",
+    "DEFAULT_WORKER_IMAGES": ".workers",
+    "DockerWorkers": ".workers",
+    "EcsWorkers": ".workers",
+    "K8sWorkers": ".workers",
+    "WorkerCounts": ".workers",
+    "WorkerDeployment": ".workers",
+    "build_workers": ".workers",
 }
 
 
@@ -74,13 +123,27 @@ def __dir__() -> list[str]:
 __all__ = [
     "CLEAR_INDICES_PATTERN",
     "CURL_TIMEOUT",
+    "DEFAULT_WORKER_IMAGES",
+    "Backfill",
+    "BackfillOverallStatus",
+    "BackfillStatus",
+    "BackfillStatusReport",
     "ClearIndicesResult",
     "Cluster",
     "ClusterVersion",
     "CollectionType",
     "ConnectionStatus",
     "DeleteAllResult",
+    "DockerWorkers",
+    "EcsWorkers",
     "IndexInfo",
+    "K8sWorkers",
+    "MetricData",
+    "MetricNames",
+    "MetricsService",
+    "Replay",
+    "ReplayStatus",
+    "ReplayStatusReport",
     "RepositoryDeletion",
     "Snapshot",
     "SnapshotCreation",
@@ -90,4 +153,10 @@ __all__ = [
     "SnapshotInfo",
     "SnapshotState",
     "SnapshotStatus",
+    "StepState",
+    "WorkerCounts",
+    "WorkerDeployment",
+    "backfill_status",
+    "build_workers",
+    "replay_status",
 ]
