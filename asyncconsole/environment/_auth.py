@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
+from .._clock import Clock
 from .._errors import ConfigError, KubernetesError
 from ..infra.http import BasicAuth, HttpAuth, SigV4Auth
 from ..infra.secrets import BasicAuthSecret, SecretStore, get_basic_auth_secret
@@ -113,6 +114,7 @@ def cluster_auth(
     secret_store: Callable[[str], SecretStore],
     k8s: Callable[[], K8sManager],
     k8s_namespace: str = DEFAULT_K8S_SECRET_NAMESPACE,
+    clock: Clock | None = None,
 ) -> HttpAuth | None:
     """The :class:`HttpAuth` for a cluster config (``None`` for ``no_auth``). Does no I/O.
 
@@ -121,6 +123,7 @@ def cluster_auth(
         secret_store: The store to read a ``user_secret_arn`` from, given the ARN.
         k8s: The Kubernetes manager to read a ``k8s_secret_name`` with.
         k8s_namespace: Namespace of ``k8s_secret_name`` secrets.
+        clock: Signing time for SigV4 (default: the system's).
     """
     kind = config.auth_kind
     if kind == "no_auth":
@@ -131,6 +134,7 @@ def cluster_auth(
             region=sigv4.region if sigv4 is not None else None,
             service=sigv4.service if sigv4 is not None else "es",
             signing_endpoint=config.sigv4_signing_endpoint,
+            clock=clock,
         )
     basic = config.basic_auth
     if basic is None:  # pragma: no cover - the config model guarantees it

@@ -158,6 +158,7 @@ class Wiring:
             secret_store=self._secret_store,
             k8s=self._kubernetes,
             k8s_namespace=self.infra.k8s_secret_namespace,
+            clock=self.infra.clock,
         )
 
     def _http(self, config: ClusterConfig, auth: HttpAuth | None, name: str) -> Any:
