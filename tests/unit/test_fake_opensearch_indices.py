@@ -291,3 +291,86 @@ async def test_content_type_is_required_for_bodies(os_http: OpenSearchHttp) -> N
 async def test_pretty_output(os_http: OpenSearchHttp) -> None:
     reply = await os_http("GET", "/?pretty")
     assert reply.text.startswith("{\n")
+
+
+async def test_filter_path_globs_and_lists(
+    os_http: OpenSearchHttp, opensearch_server: FakeOpenSearchServer
+) -> None:
+    opensearch_server.create_index("f", [("1", {"a": 1}), ("2", {"a": 2})])
+    ids = await os_http("POST", "/f/_search?filter_path=hits.hits._id", {"sort": ["_id"]})
+    assert ids.body == {"hits": {"hits": [{"_id": "1"}, {"_id": "2"}]}}
+    deep = await os_http("GET", "/_stats?filter_path=**.docs.count")
+    assert deep.body["_all"]["primaries"] == {"docs": {"count": 2}}
+    assert deep.body["indices"]["f"]["total"] == {"docs": {"count": 2}}
+    nothing = await os_http("GET", "/?filter_path=no.such.path")
+    assert nothing.body == {}
+    everything = await os_http("GET", "/?filter_path=**")
+    assert everything.body["version"]["number"] == "2.15.0"
+    excluded_only = await os_http("GET", "/?filter_path=-tagline")
+    assert "tagline" in excluded_only.body
+
+
+async def test_health_per_index_stats_levels_and_mapping_updates(
+    os_http: OpenSearchHttp, opensearch_server: FakeOpenSearchServer
+) -> None:
+    opensearch_server.create_index("h", [{"x": 1}], shards=2, replicas=0)
+    opensearch_server.create_index("y", [{"x": 1}], shards=1)
+    health = await os_http("GET", "/_cluster/health/h")
+    assert (health.body["status"], health.body["active_primary_shards"]) == ("green", 2)
+    cluster = await os_http("GET", "/_stats/docs?level=cluster")
+    assert set(cluster.body) == {"_shards", "_all"}
+    assert cluster.body["_all"]["primaries"] == {"docs": {"count": 2, "deleted": 0}}
+    per_index = await os_http("GET", "/h/_stats/store")
+    assert set(per_index.body["indices"]["h"]["primaries"]) == {"store"}
+    put = await os_http("PUT", "/h/_mapping", {"properties": {"when": {"type": "date"}}})
+    assert put.body == {"acknowledged": True}
+    assert opensearch_server.index("h").type_of("when") == "date"
+    flat = await os_http("GET", "/h/_settings?flat_settings=true")
+    assert flat.body["h"]["settings"]["index.number_of_shards"] == "2"
+
+
+async def test_bulk_edge_cases(os_http: OpenSearchHttp) -> None:
+    no_index = await os_http("POST", "/_bulk", data='{"index": {}}\n{"a": 1}\n', headers=NDJSON)
+    assert no_index.body["error"]["type"] == "action_request_validation_exception"
+    no_source = await os_http("POST", "/_bulk", data='{"index": {"_index": "e"}}\n', headers=NDJSON)
+    assert no_source.status == 400
+    not_json = await os_http("POST", "/_bulk", data="nope\n", headers=NDJSON)
+    assert not_json.body["error"]["type"] == "json_parse_exception"
+    mixed = await os_http(
+        "POST",
+        "/_bulk",
+        data='{"delete": {"_index": "e"}}\n{"index": {"_index": "BAD"}}\n{"a": 1}\n'
+        '{"update": {"_index": "e", "_id": "9"}}\n{"doc": {"a": 1}}\n',
+        headers=NDJSON,
+    )
+    statuses = [next(iter(i.values()))["status"] for i in mixed.body["items"]]
+    assert statuses == [400, 400, 404]
+    assert mixed.body["items"][1]["index"]["error"]["type"] == "invalid_index_name_exception"
+    assert mixed.body["items"][2]["update"]["error"]["type"] == "document_missing_exception"
+    missing_type = await os_http("POST", "/_bulk", data=b'{"index": {"_index": "e"}}\n{}\n')
+    assert missing_type.status == 406
+
+
+PROBE = {
+    "settings": {"index.knn": True},
+    "mappings": {"properties": {"v": {"type": "knn_vector", "dimension": -1}}},
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("search", "KNN features not supported on SEARCH collection type"),
+        ("timeseries", "KNN features not supported on TIMESERIES collection type"),
+        ("vector", "Dimension value must be greater than 0"),
+    ],
+)
+async def test_serverless_collections(kind: str, message: str) -> None:
+    async with FakeOpenSearchServer(serverless=kind) as server, open_http(server) as http:
+        assert (await http("GET", "/")).status == 404
+        probe = await http("PUT", "/migrations_type_probe_1700000000", PROBE)
+        assert probe.status == 400
+        assert message in probe.text
+        assert (await http("GET", "/_cat/indices")).status == 200
+    with pytest.raises(ValueError, match="serverless"):
+        FakeOpenSearchServer(serverless="managed")

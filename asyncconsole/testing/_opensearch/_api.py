@@ -106,8 +106,10 @@ class OpenSearchApi:
         cluster_name: str,
         snapshot_duration: float,
         snapshot_bytes_per_second: float | None,
+        serverless: str | None = None,
     ) -> None:
         self.store = Store(clock)
+        self.serverless = serverless
         self.search = SearchEngine(self.store)
         self.documents = DocumentApi(self.store)
         self.snapshots = SnapshotService(
@@ -149,6 +151,9 @@ class OpenSearchApi:
                 )
         if not segments:
             _allow(request, "GET", "HEAD")
+            if self.serverless is not None:
+                # Amazon OpenSearch Serverless has no root endpoint.
+                raise ApiError(404, "resource_not_found_exception", "Not Found")
             return 200, self.info()
         head = segments[0]
         route = self._routes.get(head)
@@ -461,6 +466,13 @@ class OpenSearchApi:
             settings = body.get("settings") or {}
             if not isinstance(settings, Mapping):
                 raise ApiError(400, "illegal_argument_exception", "[settings] must be an object")
+            knn = flatten_settings(settings).get("index.knn", flatten_settings(settings).get("knn"))
+            if knn == "true" and self.serverless in {"search", "timeseries"}:
+                raise ApiError(
+                    400,
+                    "illegal_argument_exception",
+                    f"KNN features not supported on {self.serverless.upper()} collection type",
+                )
             index = self.store.create_index(
                 expression, settings=settings, mappings=body.get("mappings")
             )

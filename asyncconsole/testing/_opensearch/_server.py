@@ -62,6 +62,9 @@ class FakeOpenSearchServer(AsyncResource):
         snapshot_duration: Seconds a snapshot takes (when ``snapshot_bytes_per_second`` is None).
         snapshot_bytes_per_second: Copy rate; a snapshot then takes incremental bytes / rate.
         request_log_limit: How many recent requests :attr:`requests` keeps.
+        serverless: Act like an Amazon OpenSearch Serverless collection of this type
+            (``"search"``, ``"timeseries"`` or ``"vector"``): ``GET /`` answers 404 and the KNN
+            type probe fails the way that collection type makes it fail.
     """
 
     def __init__(
@@ -78,9 +81,12 @@ class FakeOpenSearchServer(AsyncResource):
         snapshot_duration: float = 1.0,
         snapshot_bytes_per_second: float | None = None,
         request_log_limit: int = 10_000,
+        serverless: str | None = None,
     ) -> None:
         if distribution not in {"opensearch", "elasticsearch"}:
             raise ValueError("distribution must be 'opensearch' or 'elasticsearch'")
+        if serverless not in {None, "search", "timeseries", "vector"}:
+            raise ValueError("serverless must be None, 'search', 'timeseries' or 'vector'")
         self.clock: Clock = clock or SystemClock()
         self.api = OpenSearchApi(
             clock=self.clock,
@@ -89,6 +95,7 @@ class FakeOpenSearchServer(AsyncResource):
             cluster_name=cluster_name,
             snapshot_duration=snapshot_duration,
             snapshot_bytes_per_second=snapshot_bytes_per_second,
+            serverless=serverless,
         )
         self._auth = make_authenticator(auth)
         self._rules = FaultRules(latency)

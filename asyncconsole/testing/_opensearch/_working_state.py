@@ -139,28 +139,36 @@ def seed_working_state(
         generated(WorkItemState.UNCLAIMED, unclaimed),
         generated(WorkItemState.SPLIT, split),
     ]
-    lease_end = now + int(lease_seconds)
+    times = _Times(now=now, started=started, lease_end=now + int(lease_seconds), done=now - 1)
     for group in plan:
         for item in group:
-            _put_item(index, item, now=now, started=started, lease_end=lease_end)
+            _put_item(index, item, times)
     return index
 
 
-def _put_item(index: Index, item: WorkItem, *, now: int, started: int, lease_end: int) -> None:
-    doc: dict[str, Any] = {
-        "scriptVersion": "poc",
-        "creatorId": "fake-rfs-setup",
-        "numAttempts": 0,
-        "nextAcquisitionLeaseExponent": 0,
-    }
+@dataclass(frozen=True, slots=True)
+class _Times:
+    # Shared int objects: 200,000 seeded items must not each carry their own timestamps.
+    now: int
+    started: int
+    lease_end: int
+    done: int
+
+
+def _put_item(index: Index, item: WorkItem, times: _Times) -> None:
+    # At most five keys: CPython keeps such dicts in its smallest table (memory at scale).
     state = item.state
+    doc: dict[str, Any] = {"scriptVersion": "poc"}
     if state is WorkItemState.UNCLAIMED:
-        doc["expiration"] = started
+        doc.update(numAttempts=0, expiration=times.started)
     elif state is WorkItemState.IN_PROGRESS:
-        doc.update(expiration=lease_end, leaseHolderId="fake-rfs-worker", numAttempts=1)
+        doc.update(numAttempts=1, expiration=times.lease_end, leaseHolderId="fake-rfs-worker")
     else:
         doc.update(
-            expiration=now - 1, completedAt=now - 1, leaseHolderId="fake-rfs-worker", numAttempts=1
+            numAttempts=1,
+            expiration=times.done,
+            completedAt=times.done,
+            leaseHolderId="fake-rfs-worker",
         )
     if state is WorkItemState.SPLIT:
         successor = WorkItem(
@@ -168,7 +176,7 @@ def _put_item(index: Index, item: WorkItem, *, now: int, started: int, lease_end
         )
         doc["successor_items"] = successor.id
         index.put(item.id, doc, size=200, infer=False)
-        _put_item(index, successor, now=now, started=started, lease_end=lease_end)
+        _put_item(index, successor, times)
         return
     index.put(item.id, doc, size=180, infer=False)
 
