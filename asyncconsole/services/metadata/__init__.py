@@ -11,14 +11,13 @@ console_link's exact command line and runs it through a
 
 from ._args import SENSITIVE_FLAGS, merge_extra_args
 from ._migration import DEFAULT_TIMEOUT, DEFAULT_TOOL_PATH, TEMP_DIR_PLACEHOLDER, MetadataMigration
-from ._types import MetadataCommand, MetadataResult
+from ._types import MetadataResult
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_TOOL_PATH",
     "SENSITIVE_FLAGS",
     "TEMP_DIR_PLACEHOLDER",
-    "MetadataCommand",
     "MetadataMigration",
     "MetadataResult",
     "merge_extra_args",
