@@ -1,0 +1,36 @@
+"""The ``asyncconsole`` command line: console_link's ``console`` on the async SDK.
+
+``asyncconsole [--config-file F] [--json] [-v|-vv] [--version] GROUP COMMAND [options]``;
+exit codes 0 success, 1 an operation failed, 2 usage or configuration error. The command
+reference and every command's ``--json`` schema: ``docs/cli.md``.
+
+Importing this package loads click and nothing of the SDK's backends; each group is
+imported when it runs.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Sequence
+
+from ._app import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, CliState, LazyGroup, cli
+
+__all__ = ["CONFIG_ENV_VAR", "DEFAULT_CONFIG_PATH", "CliState", "LazyGroup", "cli", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI (the ``asyncconsole`` script) and exit with its exit code.
+
+    Args:
+        argv: Arguments (default ``sys.argv[1:]``).
+    """
+    if hasattr(signal, "SIGPIPE"):
+        # `asyncconsole ... | head` ends quietly instead of with a BrokenPipeError traceback.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    cli.main(
+        args=list(argv) if argv is not None else sys.argv[1:],
+        prog_name="asyncconsole",
+        complete_var="_ASYNCCONSOLE_COMPLETE",
+        obj=CliState(),
+    )

@@ -1,0 +1,5 @@
+"""``python -m asyncconsole.cli``."""
+
+from . import main
+
+main()

@@ -1,0 +1,212 @@
+"""``asyncconsole backfill``: describe, start, pause, stop, scale, status, archive."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._app import state_of
+from ._output import emit, format_eta, progress_bar, spinner
+from ._run import run_with_env
+
+if TYPE_CHECKING:
+    from ..environment import Environment
+    from ..services.backfill import Backfill, BackfillOverallStatus
+
+__all__ = ["backfill"]
+
+
+def _backfill(env: Environment) -> Backfill:
+    assert env.backfill is not None
+    return env.backfill
+
+
+def _describe_text(data: dict[str, Any]) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False).rstrip()
+
+
+@click.group()
+def backfill() -> None:
+    """Start, scale, stop and follow the reindex-from-snapshot backfill."""
+
+
+@backfill.command()
+@click.pass_context
+def describe(ctx: click.Context) -> None:
+    """Show the backfill's configuration (YAML; JSON with --json).
+
+    JSON: the `backfill` block plus "working_state_index" and "workers".
+    """
+    state = state_of(ctx)
+
+    async def body(env: Environment) -> dict[str, Any]:
+        return _backfill(env).describe()
+
+    data = run_with_env(state, body, needs=("backfill",))
+    emit(state, data, lambda: _describe_text(data))
+
+
+def _scaled(ctx: click.Context, action: str, units: int | None, message: str) -> None:
+    state = state_of(ctx)
+
+    async def body(env: Environment) -> int:
+        service = _backfill(env)
+        if action == "start":
+            await service.start()
+            return service.rfs.scale
+        if action == "pause":
+            await service.pause()
+            return 0
+        assert units is not None
+        await service.scale(units)
+        return units
+
+    done = run_with_env(state, body, needs=("backfill",))
+    emit(state, {"action": action, "units": done, "message": message}, message)
+
+
+@backfill.command()
+@click.pass_context
+def start(ctx: click.Context) -> None:
+    """Start the configured number of workers (`scale`, default 5).
+
+    JSON: {"action": "start", "units": N, "message": ...}
+    """
+    _scaled(ctx, "start", None, "Backfill started successfully.")
+
+
+@backfill.command()
+@click.pass_context
+def pause(ctx: click.Context) -> None:
+    """Scale the workers to 0 without archiving; `start` resumes.
+
+    JSON: {"action": "pause", "units": 0, "message": ...}
+    """
+    _scaled(ctx, "pause", None, "Backfill paused successfully.")
+
+
+@backfill.command()
+@click.argument("units", type=click.IntRange(min=0))
+@click.pass_context
+def scale(ctx: click.Context, units: int) -> None:
+    """Set the number of workers.
+
+    JSON: {"action": "scale", "units": N, "message": ...}
+    """
+    _scaled(ctx, "scale", units, f"Backfill scaled to {units} successfully.")
+
+
+@backfill.command()
+@click.option("--no-archive", is_flag=True, help="Keep the working-state index.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for the workers to stop.",
+)
+@click.option(
+    "--path",
+    type=click.Path(),
+    default=None,
+    help="Archive file or directory (default $SHARED_LOGS_DIR_PATH/backfill_working_state).",
+)
+@click.pass_context
+def stop(ctx: click.Context, no_archive: bool, timeout: float, path: str | None) -> None:
+    """Scale to 0, wait until the workers are gone, then archive the working state.
+
+    JSON: {"action": "stop", "units": 0, "archive": path | null, "message": ...}
+    """
+    state = state_of(ctx)
+
+    async def body(env: Environment) -> Any:
+        with spinner(state, "Stopping the backfill workers..."):
+            return await _backfill(env).stop(archive=not no_archive, timeout=timeout, path=path)
+
+    archived = run_with_env(state, body, needs=("backfill",))
+    lines = ["Backfill stopped successfully."]
+    if archived is not None:
+        lines.append(f"Backfill working state archived to: {archived}")
+    elif not no_archive:
+        lines.append("No working state to archive.")
+    data = {
+        "action": "stop",
+        "units": 0,
+        "archive": str(archived) if archived is not None else None,
+        "message": lines[0],
+    }
+    emit(state, data, "\n".join(lines))
+
+
+def _progress_detail(deep: BackfillOverallStatus) -> str:
+    if deep.initializing:
+        return "shards initializing"
+    done, total = deep.shard_complete, deep.shard_total
+    counts = f"{done}/{total} work items" if total is not None else ""
+    return f"{deep.status.value}  {counts}  ETA {format_eta(deep.eta_ms)}".strip()
+
+
+@backfill.command()
+@click.option("--deep-check", is_flag=True, help="Also the work items' progress.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Follow the progress (percent and ETA) until the work is done.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="Seconds between checks with --watch.",
+)
+@click.pass_context
+def status(ctx: click.Context, deep_check: bool, watch: bool, interval: float) -> None:
+    """Show the workers' state (and with --deep-check the work items' progress).
+
+    JSON: {"status": "RUNNING"|..., "message": ..., "workers": {"running", "pending",
+    "desired", "terminating"}, "deep": {"status", "percentage_completed", "eta_ms",
+    "started", "finished", "shard_total", "shard_complete", "shard_in_progress",
+    "shard_waiting"} | null, "deep_error": str | null}
+    """
+    state = state_of(ctx)
+
+    async def body(env: Environment) -> Any:
+        service = _backfill(env)
+        if not watch:
+            return await service.status(deep=deep_check)
+        from ..services.backfill import StepState
+
+        finished = {StepState.COMPLETED, StepState.COMPLETED_WITH_ERRORS, StepState.FAILED}
+        with progress_bar(state, "Backfill") as bar:
+            while True:
+                report = await service.status(deep=True)
+                deep = report.deep
+                if deep is not None:
+                    bar.update(deep.percentage_completed, _progress_detail(deep))
+                    if deep.status in finished:
+                        return report
+                await env.clock.sleep(interval)
+
+    report = run_with_env(state, body, needs=("backfill",))
+    emit(state, report.to_dict(), report.render())
+
+
+@backfill.command()
+@click.option("--path", type=click.Path(), default=None, help="Archive file or directory.")
+@click.pass_context
+def archive(ctx: click.Context, path: str | None) -> None:
+    """Back up the working-state index to a JSON file and delete it (workers must be stopped).
+
+    JSON: {"path": file written}
+    """
+    state = state_of(ctx)
+
+    async def body(env: Environment) -> Any:
+        return await _backfill(env).archive(path)
+
+    written = run_with_env(state, body, needs=("backfill",))
+    emit(state, {"path": str(written)}, f"Backfill working state archived to: {written}")

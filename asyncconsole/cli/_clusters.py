@@ -1,0 +1,287 @@
+"""``asyncconsole clusters``: connection checks, indices, clearing them, and raw requests."""
+
+from __future__ import annotations
+
+import asyncio
+import json as _json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._app import EXIT_FAILURE, state_of
+from ._output import confirm, dumps, emit
+from ._run import NOT_SET, load_environment, require, run_with_env
+
+if TYPE_CHECKING:
+    from ..environment import Environment
+    from ..infra.http import HttpResponse
+    from ..services.clusters import Cluster
+
+__all__ = ["clusters"]
+
+# What users may type for a cluster -> the environment attribute.
+_CLUSTER_NAMES = {
+    "source": "source_cluster",
+    "source_cluster": "source_cluster",
+    "target": "target_cluster",
+    "target_cluster": "target_cluster",
+    "proxy": "proxy",
+}
+_LABELS = {"source_cluster": "SOURCE CLUSTER", "target_cluster": "TARGET CLUSTER", "proxy": "PROXY"}
+_CURL_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH")
+
+
+def _selected(env: Environment, cluster: str | None) -> dict[str, Cluster]:
+    """The clusters a command works on: the one named, else source and target (those set)."""
+    if cluster is not None:
+        attribute = _CLUSTER_NAMES[cluster.lower()]
+        return {attribute: require(env, attribute)}
+    found = {
+        name: getattr(env, name)
+        for name in ("source_cluster", "target_cluster")
+        if getattr(env, name) is not None
+    }
+    if not found:
+        raise click.UsageError("Neither source nor target cluster is set")
+    return found
+
+
+def _label(name: str, cluster: Cluster) -> str:
+    label = _LABELS[name]
+    if cluster.is_serverless:
+        kind = cluster.collection_type.value if cluster.collection_type else "unknown"
+        label += f" (Amazon OpenSearch Serverless, Collection type: {kind})"
+    return label
+
+
+_cluster_option = click.option(
+    "--cluster",
+    type=click.Choice(["source", "target", "proxy"], case_sensitive=False),
+    default=None,
+    help="Only this cluster (default: source and target, those configured).",
+)
+
+
+@click.group()
+def clusters() -> None:
+    """Connection checks, indices and raw requests on the source and target clusters."""
+
+
+@clusters.command("connection-check")
+@_cluster_option
+@click.pass_context
+def connection_check(ctx: click.Context, cluster: str | None) -> None:
+    """Check the connection to each cluster (exit 1 when one cannot be reached).
+
+    JSON: {"source_cluster": {"connected", "message", "version", "distribution",
+    "serverless", "collection_type", "warning"}, "target_cluster": {...}}
+    """
+    state = state_of(ctx)
+    env = load_environment(state)
+    chosen = _selected(env, cluster)
+
+    async def body(_env: Environment) -> dict[str, Any]:
+        names = list(chosen)
+        found = await asyncio.gather(*(chosen[name].connection_check() for name in names))
+        return dict(zip(names, found, strict=True))
+
+    statuses = run_with_env(state, body, env=env)
+    emit(
+        state,
+        {name: status.to_dict() for name, status in statuses.items()},
+        lambda: "\n\n".join(
+            f"{_label(name, chosen[name])}\n{status}" for name, status in statuses.items()
+        ),
+    )
+    if not all(status.connected for status in statuses.values()):
+        ctx.exit(EXIT_FAILURE)
+
+
+@clusters.command("cat-indices")
+@click.option("--refresh", is_flag=True, help="Refresh the indices first (current doc counts).")
+@_cluster_option
+@click.pass_context
+def cat_indices(ctx: click.Context, refresh: bool, cluster: str | None) -> None:
+    """List the indices of each cluster (_cat/indices).
+
+    JSON: {"source_cluster": [_cat/indices rows], "target_cluster": [...]}, plus
+    "errors": {cluster: message} when a cluster failed (exit 1).
+    """
+    state = state_of(ctx)
+    env = load_environment(state)
+    chosen = _selected(env, cluster)
+
+    async def one(target: Cluster) -> Any:
+        if state.json:
+            return [row.to_dict() for row in await target.cat_indices(refresh=refresh)]
+        return await target.cat_indices_text(refresh=refresh)
+
+    async def body(_env: Environment) -> dict[str, Any]:
+        names = list(chosen)
+        found = await asyncio.gather(*(one(chosen[name]) for name in names), return_exceptions=True)
+        for result in found:
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result
+        return dict(zip(names, found, strict=True))
+
+    results = run_with_env(state, body, env=env)
+    errors = {n: r for n, r in results.items() if isinstance(r, Exception)}
+    if state.json:
+        data: dict[str, Any] = {n: r for n, r in results.items() if n not in errors}
+        if errors:
+            data["errors"] = {n: _message(e) for n, e in errors.items()}
+        click.echo(dumps(data))
+    else:
+        if cluster is None and not refresh:
+            click.echo(
+                "WARNING: Cluster information may be stale. "
+                "Use --refresh to update cluster information.",
+                err=True,
+            )
+        parts = []
+        for name, result in results.items():
+            body_text = f"Error: {_message(result)}" if name in errors else str(result).rstrip()
+            parts.append(f"{_label(name, chosen[name])}\n{body_text}")
+        click.echo("\n\n".join(parts))
+    if errors:
+        ctx.exit(EXIT_FAILURE)
+
+
+def _message(error: BaseException) -> str:
+    from ._app import _one_line
+
+    return _one_line(error)
+
+
+@clusters.command("clear-indices")
+@click.option(
+    "--cluster",
+    type=click.Choice(["source", "target"], case_sensitive=False),
+    default="target",
+    show_default=True,
+    help="The cluster to clear.",
+)
+@click.option("--acknowledge-risk", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def clear_indices(ctx: click.Context, cluster: str, acknowledge_risk: bool) -> None:
+    """Delete every user index (and the backfill working state) on a cluster.
+
+    JSON: {"cluster": "target", "deleted": [index names], "method": "wildcard"|"by_name"|"none"}
+    """
+    state = state_of(ctx)
+    env = load_environment(state)
+    attribute = _CLUSTER_NAMES[cluster.lower()]
+    target: Cluster = require(env, attribute)
+    confirm(
+        f"Are you sure you want to clear all indices on the {cluster} cluster "
+        f"({target.endpoint})? This deletes their data.",
+        acknowledged=acknowledge_risk,
+    )
+
+    async def body(_env: Environment) -> Any:
+        return await target.clear_indices(confirm=True)
+
+    result = run_with_env(state, body, env=env)
+    emit(state, {"cluster": cluster.lower(), **result.to_dict()}, str(result))
+
+
+def _parse_headers(values: tuple[str, ...]) -> dict[str, str]:
+    from ..services.clusters import parse_header
+
+    headers: dict[str, str] = {}
+    for value in values:
+        try:
+            name, text = parse_header(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'-H' / '--header'") from None
+        headers[name] = text
+    return headers
+
+
+def _response_body(response: HttpResponse) -> Any:
+    content_type = response.headers.get("Content-Type", "")
+    if "json" in content_type.lower() and response.text:
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+    return response.text
+
+
+@clusters.command("curl")
+@click.argument(
+    "cluster", metavar="CLUSTER", type=click.Choice(sorted(_CLUSTER_NAMES), case_sensitive=False)
+)
+@click.argument("path")
+@click.option(
+    "-X",
+    "--request",
+    "method",
+    type=click.Choice(_CURL_METHODS, case_sensitive=False),
+    default="GET",
+    show_default=True,
+    help="HTTP method.",
+)
+@click.option("-H", "--header", "headers", multiple=True, help="'Name: value' (repeatable).")
+@click.option("-d", "--data", default=None, help="Request body, sent as given.")
+@click.option("--json", "json_body", default=None, help="JSON body (validated; sets Content-Type).")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=15.0, show_default=True
+)
+@click.pass_context
+def curl(
+    ctx: click.Context,
+    cluster: str,
+    path: str,
+    method: str,
+    headers: tuple[str, ...],
+    data: str | None,
+    json_body: str | None,
+    timeout: float,
+) -> None:
+    """Send one request to CLUSTER (source, target or proxy) with its configured auth.
+
+    Prints the response body; exit 1 when the status is 400 or more or there is no response.
+
+    JSON (global --json): {"status": 200, "headers": {...}, "body": parsed JSON or text}
+    """
+    state = state_of(ctx)
+    parsed_headers = _parse_headers(headers)
+    if data is not None and json_body is not None:
+        raise click.UsageError("Use either -d/--data or --json, not both")
+    body_value: Any = None
+    if json_body is not None:
+        try:
+            body_value = _json.loads(json_body)
+        except ValueError as exc:
+            raise click.BadParameter(f"invalid JSON: {exc}", param_hint="'--json'") from None
+    env = load_environment(state)
+    attribute = _CLUSTER_NAMES[cluster.lower()]
+    if getattr(env, attribute) is None:
+        raise click.UsageError(NOT_SET[attribute])
+    target: Cluster = getattr(env, attribute)
+
+    async def body(_env: Environment) -> HttpResponse:
+        return await target.curl(
+            path,
+            method.upper(),
+            headers=parsed_headers,
+            data=data,
+            json=body_value,
+            timeout=timeout,
+        )
+
+    response = run_with_env(state, body, env=env)
+    emit(
+        state,
+        {
+            "status": response.status,
+            "headers": dict(response.headers),
+            "body": _response_body(response),
+        },
+        lambda: (
+            response.text.rstrip("\n") if response.text else f"HTTP {response.status} (no body)"
+        ),
+    )
+    if response.status >= 400:
+        ctx.exit(EXIT_FAILURE)

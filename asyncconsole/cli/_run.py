@@ -1,0 +1,75 @@
+"""Running a command's coroutine: build the environment, check the service it needs is
+configured, open it, run, close it (also on errors and Ctrl-C)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ._app import CliState
+
+if TYPE_CHECKING:
+    from ..environment import Environment
+
+__all__ = ["NOT_SET", "load_environment", "require", "run_with_env"]
+
+T = TypeVar("T")
+
+NOT_SET: dict[str, str] = {
+    "source_cluster": "Source cluster is not set",
+    "target_cluster": "Target cluster is not set",
+    "proxy": "Capture proxy is not set",
+    "snapshot": "Snapshot is not set",
+    "backfill": "Backfill migration is not set",
+    "replay": "Replay is not set",
+    "metrics": "Metrics source is not set",
+    "metadata": "Metadata is not set",
+    "kafka": "Kafka is not set",
+}
+"""console_link's usage error (exit 2) for a command whose service is not configured."""
+
+
+def load_environment(state: CliState) -> Environment:
+    """Build (not open) the environment from ``--config-file``.
+
+    Raises:
+        ConfigError: The file is missing, unreadable or invalid (exit 2, with key paths).
+    """
+    if state.env_factory is not None:
+        return state.env_factory(state.config_file)
+    from ..environment import Environment
+
+    return Environment.from_file(state.config_file)
+
+
+def require(env: Environment, component: str) -> Any:
+    """``env.<component>``, or the usage error ``<X> is not set`` (exit 2)."""
+    value = getattr(env, component)
+    if value is None:
+        raise click.UsageError(NOT_SET[component])
+    return value
+
+
+def run_with_env(
+    state: CliState,
+    body: Callable[[Environment], Awaitable[T]],
+    *,
+    needs: tuple[str, ...] = (),
+    env: Environment | None = None,
+) -> T:
+    """Run ``body(env)`` inside ``async with env`` on a fresh event loop.
+
+    ``needs`` names components that must be configured (checked before anything connects).
+    """
+    environment = env if env is not None else load_environment(state)
+    for component in needs:
+        require(environment, component)
+
+    async def main() -> T:
+        async with environment:
+            return await body(environment)
+
+    return asyncio.run(main())
