@@ -506,3 +506,21 @@ def test_parsers_and_formatting() -> None:
     [row] = parse_consumer_group(spaced)
     assert (row.partition, row.current_offset, row.log_end_offset, row.lag) == (4, 3, 9, 6)
     assert parse_consumer_group("no table here\n") == []
+
+
+async def test_cancelling_a_command_stops_it_and_removes_the_scram_file(
+    home: Path, tmp_path: Path
+) -> None:
+    import asyncio
+    import math
+
+    # Time stands still, so only the cancellation can end the command.
+    executor = FakeCommandExecutor(clock=FakeClock(auto_advance=False))
+    executor.script(lambda argv: True, delay=math.inf)
+    kafka = make("scram", executor, home, temp_dir=str(tmp_path))
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.05):
+            await kafka.list_topics()
+    assert executor.calls[0].outcome == "cancelled"
+    assert executor.running == 0
+    assert [p.name for p in _entries(tmp_path)] == ["kafka-tools"]

@@ -462,3 +462,23 @@ async def test_describe_is_plain_data_without_secrets() -> None:
     assert data["index_allowlist"] == ["a"]
     assert data["source_version"] == "ES_7.10"
     assert "hunter2" not in repr(data)
+
+
+async def test_cancelling_a_run_stops_the_tool_and_removes_the_download_dir(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+    import math
+
+    from_snapshot = {"snapshot_name": "snap", "s3": {"repo_uri": "s3://b/p", "aws_region": "r"}}
+    # Time stands still, so only the cancellation can end the run.
+    executor = FakeCommandExecutor(clock=FakeClock(auto_advance=False))
+    executor.script([TOOL, ...], delay=math.inf)
+    mm = build(
+        services({"from_snapshot": from_snapshot}), executor=executor, temp_root=str(tmp_path)
+    )
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.05):
+            await mm.migrate()
+    assert executor.calls[0].outcome == "cancelled"
+    assert _entries(tmp_path) == []
