@@ -3,6 +3,7 @@ values, archive, the bounded stop loop) against a scripted working-state index."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -693,3 +694,29 @@ def test_rendering_details() -> None:
     assert (
         counts_message("k8s", WorkerCounts(1, 2, 3)) == "Pods - Running: 1, Pending: 2, Desired: 3"
     )
+
+
+async def test_cancelled_archive_leaves_nothing(
+    http: FakeHttpClient, state: WorkingState, clock: FakeClock, tmp_path: Path
+) -> None:
+    seed_docs(state, 10)
+    second_page = asyncio.Event()
+    never = asyncio.Event()
+
+    async def stall_second_page(request: HttpRequest) -> HttpResponse:
+        if unquote(request.path) == "/_search/scroll" and request.method == "POST":
+            second_page.set()
+            await never.wait()
+        return state(request)
+
+    http.handler = stall_second_page
+    backfill = make_backfill(http, FakeWorkerDeployment(clock=clock), clock)
+    backfill.archive_batch_size = 4
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(backfill.archive(tmp_path / "cut.json"))
+        await second_page.wait()
+        task.cancel()
+    assert task.cancelled()
+    assert os.listdir(tmp_path) == []  # neither the file nor its .partial
+    assert state.deleted == []  # the index is kept
+    assert http.requests_to("DELETE", "/_search/scroll")  # the scroll context was released

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -428,7 +429,8 @@ class Backfill:
         target = self._archive_path(path)
         async with observe(logger, "backfill.archive", self.index, path=str(target)) as info:
             try:
-                info["batches"] = await write_batches(target, self._id_maps())
+                async with contextlib.aclosing(self._id_maps()) as batches:
+                    info["batches"] = await write_batches(target, batches)
             except NotFoundError as exc:
                 raise WorkingIndexNotFoundError(self.index) from exc
             await self.target.call_api(
@@ -444,13 +446,13 @@ class Backfill:
         chosen = Path(path)
         return chosen / name if chosen.is_dir() else chosen
 
-    async def _id_maps(self) -> AsyncIterator[dict[str, Any]]:
-        pages = self.target.scroll(self.index, batch_size=self.archive_batch_size)
-        try:
+    async def _id_maps(self) -> AsyncGenerator[dict[str, Any], None]:
+        # aclosing: the scroll context is released as soon as the archive stops, however.
+        async with contextlib.aclosing(
+            self.target.scroll(self.index, batch_size=self.archive_batch_size)
+        ) as pages:
             async for page in pages:
                 yield {hit["_id"]: hit.get("_source") for hit in page}
-        finally:
-            await pages.aclose()
 
 
 def _overall(
