@@ -305,7 +305,9 @@ class DemoEnvironment(AsyncResource):
             index, shard, start = item_id.split("__")
             items.append(WorkItem(index, int(shard), WorkItemState.UNCLAIMED, int(start)))
         self.mirror.copied.clear()
-        return str(self.target.seed_working_state(items, session=self.session, started_ago=0.0))
+        # Leases of unclaimed items lie in the past (a lease ending this very second would
+        # still count as held).
+        return str(self.target.seed_working_state(items, session=self.session, started_ago=1.0))
 
     def progress(self) -> tuple[int, int]:
         """``(completed, total)`` work items, read straight from the target (no HTTP)."""

@@ -406,7 +406,7 @@ async def run_demo(
         async with DemoEnvironment(workdir=workdir, use_docker=docker, speed=speed) as demo:
             _print_header(console, demo, why, kept=workdir is not None)
             async with demo.environment() as env:
-                script = DemoScript(demo, env, console)
+                script = DemoScript(demo, env, console, poll=max(0.05, 0.4 / max(speed, 1.0)))
                 report = await script.run()
             console.print()
             console.print(report)
