@@ -52,7 +52,7 @@ class MetricsFeed:
             self.server.record(name, value, job=_JOBS[component], at=moment)
             self.samples += 1
 
-    def backfill_history(self, minutes: int = 15, every: float = 10.0) -> None:
+    def backfill_history(self, minutes: int = 15, every: float = 2.0) -> None:
         """Samples for the last ``minutes`` minutes, one per ``every`` seconds."""
         now = self.clock.now()
         steps = int(minutes * 60 / every)
