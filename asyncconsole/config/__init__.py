@@ -16,7 +16,13 @@ directories, no secret look-ups). Passwords are :class:`~asyncconsole.Secret` an
 masked in reprs, dumps and errors.
 """
 
-from ._backfill import BackfillConfig, ReindexFromSnapshotConfig, ReplayConfig
+from ._backfill import (
+    DEFAULT_FAILED_DOCUMENT_STREAM_PREFIX,
+    BackfillConfig,
+    FailedDocumentStreamConfig,
+    ReindexFromSnapshotConfig,
+    ReplayConfig,
+)
 from ._base import ConfigModel
 from ._cluster import (
     BasicAuthConfig,
@@ -49,6 +55,7 @@ from ._snapshot import (
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
+    "DEFAULT_FAILED_DOCUMENT_STREAM_PREFIX",
     "DEFAULT_SNAPSHOT_REPO",
     "BackfillConfig",
     "BasicAuthConfig",
@@ -62,6 +69,7 @@ __all__ = [
     "ECSDeploymentConfig",
     "EmptyBlock",
     "FSRepoConfig",
+    "FailedDocumentStreamConfig",
     "GCSRepoConfig",
     "K8sDeploymentConfig",
     "KafkaConfig",

@@ -4,16 +4,60 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_core import InitErrorDetails
 
 from .._errors import ConfigError
 from ._base import ConfigModel, rule
 from ._deployment import DeployedConfig
 
-__all__ = ["BackfillConfig", "ReindexFromSnapshotConfig", "ReplayConfig"]
+__all__ = [
+    "DEFAULT_FAILED_DOCUMENT_STREAM_PREFIX",
+    "BackfillConfig",
+    "FailedDocumentStreamConfig",
+    "ReindexFromSnapshotConfig",
+    "ReplayConfig",
+]
 
 WORKING_STATE_INDEX = ".migrations_working_state"
+
+DEFAULT_FAILED_DOCUMENT_STREAM_PREFIX = "rfs-failed-document-stream/"
+"""Where RFS writes failed documents in the bucket unless told otherwise."""
+
+
+class FailedDocumentStreamConfig(ConfigModel):
+    """The S3 location RFS workers write the documents they could not index to.
+
+    Records live under ``s3://<s3_bucket>/<s3_prefix>session=<session>/`` as gzip NDJSON
+    objects. ``session`` defaults to the backfill's ``backfill_session_name``.
+    """
+
+    s3_bucket: str
+    """The bucket (setting it turns the stream on)."""
+    s3_prefix: str = DEFAULT_FAILED_DOCUMENT_STREAM_PREFIX
+    """Key prefix; a trailing ``/`` is added when missing (empty means the default)."""
+    s3_region: str | None = None
+    """Region of the bucket; ``None`` means the AWS SDK's usual region resolution."""
+    s3_endpoint: str | None = None
+    """Endpoint override (LocalStack, MinIO, a VPC endpoint)."""
+    session: str | None = None
+    """The session whose records to read (console_link: the SnapshotMigration's uid)."""
+
+    @field_validator("s3_prefix")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return DEFAULT_FAILED_DOCUMENT_STREAM_PREFIX
+        return value if value.endswith("/") else value + "/"
+
+    def _problems(self) -> list[InitErrorDetails]:
+        problems = []
+        if not self.s3_bucket.strip():
+            problems.append(rule("must be a non-empty bucket name", ("s3_bucket",)))
+        if self.session is not None and not self.session.strip():
+            problems.append(rule("must be non-empty when given", ("session",)))
+        return problems
 
 
 class ReindexFromSnapshotConfig(DeployedConfig):
@@ -29,6 +73,27 @@ class ReindexFromSnapshotConfig(DeployedConfig):
     """Suffix of the working-state index (``.migrations_working_state_<name>``)."""
     scale: int = Field(default=5, ge=1)
     """Number of workers ``start`` runs."""
+    failed_document_stream: FailedDocumentStreamConfig | None = None
+    """asyncconsole extension: where the workers write failed documents (S3)."""
+
+    def _problems(self) -> list[InitErrorDetails]:
+        stream = self.failed_document_stream
+        if stream is not None and stream.session is None and not self.backfill_session_name:
+            return [
+                rule(
+                    "required when backfill_session_name is not set",
+                    ("failed_document_stream", "session"),
+                )
+            ]
+        return []
+
+    @property
+    def failed_document_stream_session(self) -> str | None:
+        """The failed-document-stream session: its ``session``, else ``backfill_session_name``."""
+        stream = self.failed_document_stream
+        if stream is None:
+            return None
+        return stream.session or self.backfill_session_name
 
     @property
     def working_state_index(self) -> str:

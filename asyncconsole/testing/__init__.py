@@ -19,6 +19,7 @@ _LAZY: dict[str, str] = {
     "FakeK8sManager": ".infra.kubernetes._fake",
     "FakeKubernetesApiServer": ".testing._kube_server",
     "FakeMetricsCollector": ".infra.metrics",
+    "FakeObjectStore": ".infra.s3._fake",
     "FakeOpenSearchServer": ".testing._opensearch",
     "FakeSecretStore": ".infra.secrets._fake",
     "FakeWorkerDeployment": ".services.workers._fake",
@@ -35,6 +36,7 @@ _LAZY: dict[str, str] = {
     "check_http_client": ".infra.http._contract",
     "check_k8s_manager": ".infra.kubernetes._contract",
     "check_metrics_collector": ".infra.metrics._contract",
+    "check_object_store": ".infra.s3._contract",
     "check_secret_store": ".infra.secrets._contract",
     "ensure_busybox_image": ".infra.docker._busybox",
 }
