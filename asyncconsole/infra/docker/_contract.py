@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import tarfile
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, suppress
@@ -68,13 +69,21 @@ async def check_docker_manager(
                     await check(ctx)
                 except AssertionError as exc:
                     raise AssertionError(
-                        f"{check.__name__.removeprefix('_check_')}: {exc}"
+                        f"{check.__name__.removeprefix('_check_')}: {_describe(exc)}"
                     ) from exc
         finally:
             with suppress(DockerError):
                 for info in await docker.list_containers(labels={CONTRACT_LABEL: run}, all=True):
                     with suppress(DockerNotFoundError, DockerConflictError):
                         await docker.remove_container(info.id, force=True)
+
+
+def _describe(exc: AssertionError) -> str:
+    """The assertion's message, or the failing source line when it has none."""
+    if str(exc):
+        return str(exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"assertion failed: {frames[-1].line}" if frames else "assertion failed"
 
 
 class _Ctx:
@@ -117,11 +126,11 @@ async def _check_lifecycle(ctx: _Ctx) -> None:
     assert info.name == name, info
     assert info.image == ctx.image, f"image {info.image!r} != {ctx.image!r}"
     assert info.state is ContainerState.RUNNING, info.state
-    assert info.state.value == "running"
-    assert info.running
+    assert info.state.value == "running", info.state
+    assert info.running, info
     assert all(info.labels.get(k) == v for k, v in labels.items()), info.labels
     assert info.started_at is not None, info
-    assert info.started_at.utcoffset() == UTC.utcoffset(None)
+    assert info.started_at.utcoffset() == UTC.utcoffset(None), f"not UTC: {info.started_at!r}"
     assert info.finished_at is None, info
     assert info.exit_code is None, info
     assert info.created_at is not None, info
@@ -145,7 +154,8 @@ async def _check_lifecycle(ctx: _Ctx) -> None:
     await _expect(DockerNotFoundError, lambda: docker.inspect_container(cid), "removed container")
     assert await _ids(ctx, "lifecycle", all=True) == set(), "removed container still listed"
     created = await docker.create_container(ctx.image, ["sleep", "60"], labels=labels, init=True)
-    assert (await docker.inspect_container(created)).state is ContainerState.CREATED
+    created_info = await docker.inspect_container(created)
+    assert created_info.state is ContainerState.CREATED, created_info
     await docker.remove_container(created)
 
 
@@ -166,11 +176,11 @@ async def _check_exec(ctx: _Ctx) -> None:
     res = await docker.exec_in_container(cid, ["echo", "x"])
     assert (res.exit_code, res.stdout, res.stderr) == (0, "x\n", ""), res
     assert res.argv == ("echo", "x"), res
-    assert res.ok
+    assert res.ok, res
     assert res.duration >= 0, res
     res = await docker.exec_in_container(cid, ["sh", "-c", "echo out; echo err >&2; exit 3"])
     assert (res.exit_code, res.stdout, res.stderr) == (3, "out\n", "err\n"), res
-    assert not res.ok
+    assert not res.ok, res
     res = await docker.exec_in_container(cid, ["pwd"], workdir="/bin")
     assert res.stdout == "/bin\n", res
     res = await docker.exec_in_container(cid, ["env"], env={"ONLY_HERE": "1"})
@@ -195,14 +205,21 @@ async def _check_attached_run_and_logs(ctx: _Ctx) -> None:
     info = await docker.inspect_container(cid)
     assert info.state is ContainerState.EXITED, info
     assert info.exit_code == 0, info
-    assert await docker.container_logs(cid) == "one\ntwo\n"
-    assert await docker.container_logs(cid, stderr=False) == "one\n"
-    assert await docker.container_logs(cid, stdout=False) == "two\n"
-    assert await docker.container_logs(cid, tail=1) == "two\n"
+    # Docker copies stdout and stderr concurrently, so the order of lines *across* the two
+    # streams is whatever the daemon logged first; once the container has exited that order
+    # is fixed, and every read of the log must agree with it.
+    combined = await docker.container_logs(cid)
+    assert sorted(combined.splitlines()) == ["one", "two"], f"combined log {combined!r}"
+    only_out = await docker.container_logs(cid, stderr=False)
+    assert only_out == "one\n", f"stdout-only log {only_out!r}"
+    only_err = await docker.container_logs(cid, stdout=False)
+    assert only_err == "two\n", f"stderr-only log {only_err!r}"
+    last = await docker.container_logs(cid, tail=1)
+    assert last == combined.splitlines(keepends=True)[-1], f"tail=1 {last!r} of {combined!r}"
     async with docker.follow_logs(cid) as lines:
         followed = [line async for line in lines]
-    assert followed == ["one", "two"], followed
-    assert lines.closed
+    assert followed == combined.splitlines(), f"followed {followed!r}, log {combined!r}"
+    assert lines.closed, "a finished follow_logs stream should be closed"
     await docker.remove_container(cid)
 
     failure = await _expect(
@@ -212,13 +229,14 @@ async def _check_attached_run_and_logs(ctx: _Ctx) -> None:
         ),
         "attached run exiting 3",
     )
-    assert isinstance(failure, DockerError)
+    assert isinstance(failure, DockerError), repr(failure)
     assert failure.context.get("exit_code") == 3, failure.context
     assert "broken" in str(failure), str(failure)
     assert "code 3" in str(failure), str(failure)
     kept = failure.context.get("container")
     assert isinstance(kept, str), "the error names the container"
-    assert (await docker.inspect_container(kept)).exit_code == 3
+    kept_info = await docker.inspect_container(kept)
+    assert kept_info.exit_code == 3, kept_info
     await docker.remove_container(kept)
 
 
@@ -306,12 +324,13 @@ async def _check_follow_running(ctx: _Ctx) -> None:
     assert first == "ready", first
     assert lines.closed, "leaving the block closes the stream"
     stream = docker.follow_logs(cid)
-    assert await anext(stream) == "ready"
+    again = await anext(stream)
+    assert again == "ready", again
     await docker.remove_container(cid, force=True)
     async with asyncio.timeout(30):
         rest = [line async for line in stream]
     assert rest == [], f"the stream should end with the container, got {rest}"
-    assert stream.closed
+    assert stream.closed, "a stream that ended should be closed"
     await _expect(
         DockerNotFoundError, lambda: anext(docker.follow_logs(cid)), "follow a removed container"
     )
@@ -327,13 +346,16 @@ async def _check_concurrency(ctx: _Ctx) -> None:
             for _ in range(5)
         ]
     ids = {t.result() for t in runs}
-    assert len(ids) == 5
-    assert await _ids(ctx, "many", all=False) == ids
+    assert len(ids) == 5, f"5 concurrent runs gave {len(ids)} distinct ids"
+    listed = await _ids(ctx, "many", all=False)
+    assert listed == ids, f"listed {sorted(listed)}, started {sorted(ids)}"
     async with asyncio.TaskGroup() as tg:
         inspections = [tg.create_task(docker.inspect_container(cid)) for cid in ids]
         execs = [tg.create_task(docker.exec_in_container(cid, ["echo", cid[:6]])) for cid in ids]
-    assert all(t.result().running for t in inspections)
-    assert sorted(t.result().stdout for t in execs) == sorted(f"{cid[:6]}\n" for cid in ids)
+    states = [t.result().state for t in inspections]
+    assert all(s is ContainerState.RUNNING for s in states), states
+    outputs = sorted(t.result().stdout for t in execs)
+    assert outputs == sorted(f"{cid[:6]}\n" for cid in ids), outputs
     async with asyncio.TaskGroup() as tg:
         for cid in ids:
             tg.create_task(docker.remove_container(cid, force=True))
@@ -359,7 +381,8 @@ async def _check_cancelled_run_leaves_nothing(ctx: _Ctx) -> None:
 async def _check_images(ctx: _Ctx) -> None:
     docker = ctx.docker
     assert await docker.image_exists(ctx.image), f"{ctx.image} should exist"
-    assert not await docker.image_exists(f"asyncconsole-contract/absent-{ctx.run}:x")
+    absent = f"asyncconsole-contract/absent-{ctx.run}:x"
+    assert not await docker.image_exists(absent), f"{absent} should not exist"
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         content = b"made by the contract suite\n"
@@ -371,9 +394,9 @@ async def _check_images(ctx: _Ctx) -> None:
         buffer.getvalue(), repository, "v1", changes=['CMD ["/bin/sh"]']
     )
     assert image_id.startswith("sha256:"), image_id
-    assert await docker.image_exists(f"{repository}:v1")
+    assert await docker.image_exists(f"{repository}:v1"), "imported image not found"
     await docker.remove_image(f"{repository}:v1")
-    assert not await docker.image_exists(f"{repository}:v1")
+    assert not await docker.image_exists(f"{repository}:v1"), "removed image still exists"
     await _expect(
         DockerNotFoundError, lambda: docker.remove_image(f"{repository}:v1"), "remove absent image"
     )

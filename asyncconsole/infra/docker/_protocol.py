@@ -166,7 +166,11 @@ class DockerManager(Protocol):
         stderr: bool = True,
         tail: int | None = None,
     ) -> str:
-        """The container's log so far (stdout and stderr interleaved), or its last ``tail`` lines."""
+        """The container's log so far (stdout and stderr interleaved), or its last ``tail`` lines.
+
+        Docker copies the two streams concurrently: lines written close together to stdout
+        and stderr may be logged in either order (each stream keeps its own order).
+        """
         ...
 
     def follow_logs(
