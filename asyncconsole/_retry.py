@@ -96,10 +96,35 @@ class RetryPolicy:
 
         The last error is re-raised unchanged when retries are exhausted.
         """
-        import tenacity
-
         clk = clock or SystemClock()
         started = clk.monotonic()
+        # The first attempt runs inline: the common case (it succeeds, or fails for good)
+        # costs no retry machinery. A retryable failure is replayed to tenacity as attempt 1.
+        try:
+            return await attempt()
+        except Exception as exc:
+            if self.attempts <= 1 or not self.retry_on(exc):
+                raise
+            first: Exception | None = exc
+
+        async def replay_then_attempt() -> T:
+            nonlocal first
+            if first is not None:
+                exc, first = first, None
+                raise exc
+            return await attempt()
+
+        return await self._retrying(replay_then_attempt, clk, started, on_retry)
+
+    async def _retrying(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        clk: Clock,
+        started: float,
+        on_retry: OnRetry | None,
+    ) -> T:
+        import tenacity
+
         policy = self
 
         def stop(state: tenacity.RetryCallState) -> bool:
