@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from asyncconsole import ConfigError, KubernetesError, OperationTimeoutError
+from asyncconsole import (
+    NO_RETRY,
+    ConfigError,
+    FakeClock,
+    KubernetesError,
+    OperationTimeoutError,
+    RetryPolicy,
+)
 from asyncconsole._errors import KubernetesConflictError, KubernetesNotFoundError
 from asyncconsole.infra.kubernetes import K8sManager, KubernetesManager
 from asyncconsole.testing import FakeKubernetesApiServer, check_k8s_manager
@@ -131,7 +138,8 @@ async def test_status_errors_are_translated(
         with pytest.raises(KubernetesConflictError, match="has been modified") as conflict:
             await k8s.scale_deployment("ma", "w", 2)
         assert conflict.value.status == 409
-        kube_server.fail_next(503, "etcd is sad")
+        for _ in range(3):  # one more than the default policy's retries
+            kube_server.fail_next(503, "etcd is sad")
         with pytest.raises(KubernetesError, match="etcd is sad") as unavailable:
             await k8s.get_deployment_status("ma", "w")
         assert (unavailable.value.status, unavailable.value.transient) == (503, True)
@@ -139,6 +147,40 @@ async def test_status_errors_are_translated(
         with pytest.raises(KubernetesNotFoundError):
             await k8s.exec_in_pod("ma", "p", ["true"])
         assert (await k8s.get_deployment_status("ma", "w")).desired == 1
+
+
+async def test_idempotent_calls_are_retried_and_deletes_are_not(
+    kube_server: FakeKubernetesApiServer, kubeconfig: Path
+) -> None:
+    kube_server.add_deployment("ma", "w", replicas=1, labels={"app": "w"})
+    clock = FakeClock()
+    policy = RetryPolicy(attempts=3, wait_initial=1.0, wait_jitter=0, timeout=None)
+    async with KubernetesManager(kubeconfig=kubeconfig, retry=policy, clock=clock) as k8s:
+        pod = (await k8s.list_pods("ma", label_selector="app=w"))[0].name
+        before = len(kube_server.requests)
+        kube_server.fail_next(503, "busy", path_contains="/scale")
+        kube_server.fail_next(429, "slow down", path_contains="/scale")
+        await k8s.scale_deployment("ma", "w", 2)
+        scales = [r for r in kube_server.requests[before:] if r.path.endswith("/scale")]
+        assert len(scales) == 3, f"two failures then success, got {len(scales)} requests"
+        assert clock.sleeps == [1.0, 2.0], f"backoff on the injected clock: {clock.sleeps}"
+        assert kube_server.deployment("ma", "w")["spec"]["replicas"] == 2
+
+        before = len(kube_server.requests)
+        kube_server.fail_next(503, "busy", path_contains=f"/pods/{pod}")
+        with pytest.raises(KubernetesError, match="busy") as caught:
+            await k8s.delete_pod("ma", pod)
+        assert caught.value.transient, "the error says a retry may help"
+        deletes = [r for r in kube_server.requests[before:] if r.method == "DELETE"]
+        assert len(deletes) == 1, f"a delete must not be repeated, saw {len(deletes)}"
+
+        kube_server.fail_next(503, "busy", path_contains="/version")
+        with pytest.raises(KubernetesError, match="busy"):
+            await k8s.ping()  # a health check reports at once
+    async with KubernetesManager(kubeconfig=kubeconfig, retry=NO_RETRY) as k8s:
+        kube_server.fail_next(503, "once")
+        with pytest.raises(KubernetesError, match="once"):
+            await k8s.get_deployment_status("ma", "w")
 
 
 async def test_closed_or_unopened_manager_refuses(kubeconfig: Path) -> None:

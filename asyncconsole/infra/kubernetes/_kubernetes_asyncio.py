@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..._clock import Clock, SystemClock
 from ..._errors import (
     CommandTimeoutError,
     ConfigError,
@@ -27,6 +28,7 @@ from ..._errors import (
 )
 from ..._observe import observe
 from ..._resource import AsyncResource
+from ..._retry import NO_RETRY, RetryPolicy
 from ..._secret import Secret
 from ..commands._result import CommandResult
 from ._auth import DEFAULT_SERVICE_ACCOUNT_DIR, ConnectionPlan, plan_connection, read_namespace_file
@@ -35,7 +37,7 @@ from ._selectors import selector_from_spec
 from ._types import DeploymentStatus, PodInfo
 from ._validate import check_argv, check_count, check_name
 
-__all__ = ["KubernetesManager"]
+__all__ = ["DEFAULT_RETRY", "KubernetesManager"]
 
 _log = logging.getLogger("asyncconsole.infra.kubernetes")
 
@@ -43,6 +45,11 @@ _STDOUT, _STDERR, _ERROR = 1, 2, 3
 _A = TypeVar("_A")
 _B = TypeVar("_B")
 _WATCH_SECONDS = 290  # below the API server's default --min-request-timeout ceiling
+
+DEFAULT_RETRY = RetryPolicy(
+    attempts=3, wait_initial=0.2, wait_max=2.0, wait_jitter=0.1, timeout=30.0
+)
+"""Retries for idempotent API calls (reads and scale) on 429, 5xx and lost connections."""
 
 
 def _status_message(body: bytes) -> tuple[str, str]:
@@ -95,6 +102,9 @@ class KubernetesManager(AsyncResource):
         environ: Environment to read ``KUBERNETES_SERVICE_*``/``KUBECONFIG`` from.
         request_timeout: Seconds allowed for each API request (watches excepted).
         max_connections: Size of the HTTP connection pool.
+        retry: Retry policy for idempotent calls (reads and ``scale_deployment``; never
+            ``delete_pod``, ``exec_in_pod`` or ``ping``).
+        clock: Time source for the waits between retries.
     """
 
     def __init__(
@@ -108,6 +118,8 @@ class KubernetesManager(AsyncResource):
         environ: Mapping[str, str] | None = None,
         request_timeout: float | None = 30.0,
         max_connections: int = 100,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        clock: Clock | None = None,
     ) -> None:
         self._kubeconfig = kubeconfig
         self._context = context
@@ -117,6 +129,8 @@ class KubernetesManager(AsyncResource):
         self._environ = dict(os.environ if environ is None else environ)
         self._timeout = request_timeout
         self._max_connections = max_connections
+        self._retry = retry
+        self._clock: Clock = clock or SystemClock()
         self._namespace = namespace or "default"
         self._plan: ConnectionPlan | None = None
         self._configuration: Any = None
@@ -259,31 +273,46 @@ class KubernetesManager(AsyncResource):
         where: str,
         fn: Callable[..., Awaitable[Any]],
         *args: Any,
+        retried: bool = True,
         **kwargs: Any,
     ) -> bytes:
-        """One request; the raw body of a 2xx response, or the translated error."""
+        """One request, retried by the policy unless ``retried=False``.
+
+        Returns the raw body of a 2xx response; raises the translated error.
+        """
         import aiohttp
         from kubernetes_asyncio.client.exceptions import ApiException
 
         self._require_open()
         async with observe(_log, operation, where) as info:
-            try:
-                resp = await fn(
-                    *args, _preload_content=False, _request_timeout=self._timeout, **kwargs
-                )
+
+            async def attempt() -> bytes:
                 try:
-                    body: bytes = await resp.read()
-                finally:
-                    resp.release()
-            except ApiException as exc:
-                raise KubernetesError(f"{where}: {exc.reason}", status=exc.status) from exc
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                raise self._unreachable(exc, where) from exc
-            info["status"] = resp.status
-            if resp.status >= 300:
-                message, reason = _status_message(body)
-                raise _error_for_status(resp.status, message, reason, where, resp.headers)
-            return body
+                    resp = await fn(
+                        *args, _preload_content=False, _request_timeout=self._timeout, **kwargs
+                    )
+                    try:
+                        body: bytes = await resp.read()
+                    finally:
+                        resp.release()
+                except ApiException as exc:
+                    raise KubernetesError(f"{where}: {exc.reason}", status=exc.status) from exc
+                except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                    raise self._unreachable(exc, where) from exc
+                info["status"] = resp.status
+                if resp.status >= 300:
+                    message, reason = _status_message(body)
+                    raise _error_for_status(resp.status, message, reason, where, resp.headers)
+                return body
+
+            def on_retry(number: int, exc: BaseException, wait: float) -> None:
+                info["attempts"] = number + 1
+                _log.debug(
+                    "%s: attempt %d failed (%s); retrying in %.2fs", where, number, exc, wait
+                )
+
+            policy = self._retry if retried else NO_RETRY
+            return await policy.run(attempt, clock=self._clock, on_retry=on_retry)
 
     async def _json(
         self,
@@ -299,7 +328,8 @@ class KubernetesManager(AsyncResource):
 
     async def ping(self) -> None:
         self._require_open()
-        await self._call("k8s.ping", "GET /version", self._version.get_code)
+        # A health check answers at once: a caller wanting patience retries it themselves.
+        await self._call("k8s.ping", "GET /version", self._version.get_code, retried=False)
 
     async def _read_deployment(self, namespace: str, name: str) -> dict[str, Any]:
         where = f"get deployment {namespace}/{name}"
@@ -495,6 +525,7 @@ class KubernetesManager(AsyncResource):
             self._core.delete_namespaced_pod,
             name,
             namespace,
+            retried=False,  # a retried delete whose answer was lost would see 404
             **kwargs,
         )
 
