@@ -384,12 +384,61 @@ def test_docker_url(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_unreachable_daemon_names_the_socket(tmp_path: object) -> None:
     socket = f"{tmp_path}/no-daemon.sock"
-    async with DockerEngineManager(socket=socket) as docker:
+    clock = FakeClock()
+    async with DockerEngineManager(socket=socket, clock=clock) as docker:
         with pytest.raises(DockerUnavailableError, match=r"no-daemon\.sock") as caught:
             await docker.ping()
         assert caught.value.transient
+        assert clock.sleeps == [], "a health check is not retried"
         with pytest.raises(DockerUnavailableError, match=r"no-daemon\.sock"):
             await docker.list_containers()
+        assert len(clock.sleeps) == 2, f"a read is retried by the default policy: {clock.sleeps}"
+
+
+async def test_reads_are_retried_and_changes_are_not() -> None:
+    from aiohttp import web
+
+    from tests.fixtures.peers import free_port
+
+    hits: dict[str, int] = {}
+    busy = {"inspect": 2, "stop": 1}
+
+    def count(kind: str) -> web.Response | None:
+        hits[kind] = hits.get(kind, 0) + 1
+        if busy.get(kind, 0) >= hits[kind]:
+            return web.json_response({"message": "daemon busy"}, status=503)
+        return None
+
+    async def inspect(request: web.Request) -> web.Response:
+        cid = request.match_info["cid"]
+        data = {"Id": cid, "Name": "/x", "State": {"Status": "running"}, "Config": {}}
+        return count("inspect") or web.json_response(data)
+
+    async def stop(request: web.Request) -> web.Response:
+        return count("stop") or web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_get("/v1.41/containers/{cid}/json", inspect)
+    app.router.add_post("/v1.41/containers/{cid}/stop", stop)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    clock = FakeClock()
+    try:
+        async with DockerEngineManager(
+            socket=f"tcp://127.0.0.1:{port}", api_version="v1.41", clock=clock
+        ) as docker:
+            info = await docker.inspect_container("c" * 64)
+            assert (info.id, info.state) == ("c" * 64, ContainerState.RUNNING), info
+            assert hits["inspect"] == 3, f"two 503s then success, got {hits}"
+            assert len(clock.sleeps) == 2, clock.sleeps
+            with pytest.raises(DockerError, match="daemon busy") as caught:
+                await docker.stop_container("c" * 64)
+            assert caught.value.transient, "a 503 is marked transient for callers"
+            assert hits["stop"] == 1, f"a state change must not be repeated: {hits}"
+    finally:
+        await runner.cleanup()
 
 
 async def test_engine_manager_must_be_open() -> None:

@@ -41,6 +41,7 @@ from ..._errors import (
 )
 from ..._observe import observe
 from ..._resource import AsyncResource
+from ..._retry import RetryPolicy
 from ..commands._result import CommandResult
 from ._protocol import EnvValue
 from ._spec import RUN_TOKEN_LABEL, ContainerSpec, argv_tuple, env_list
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     import aiodocker
     import aiohttp
 
-__all__ = ["DEFAULT_SOCKET", "DockerEngineManager", "docker_url"]
+__all__ = ["DEFAULT_RETRY", "DEFAULT_SOCKET", "DockerEngineManager", "docker_url"]
 
 log = logging.getLogger("asyncconsole.infra.docker")
 
@@ -61,6 +62,13 @@ _SCHEMES = ("unix://", "tcp://", "http://", "https://")
 _FRAME_HEADER = struct.Struct(">BxxxL")
 _LIST_CONCURRENCY = 16
 T = TypeVar("T")
+
+DEFAULT_RETRY = RetryPolicy(
+    attempts=3, wait_initial=0.2, wait_max=2.0, wait_jitter=0.1, timeout=30.0
+)
+"""Retries for reads (inspect, list, logs, image checks) when the daemon is unreachable or
+answers 502/503/504. Calls that change state are never retried: their answer may be lost
+after the daemon acted."""
 
 
 def docker_url(socket: str | os.PathLike[str] | None = None) -> str:
@@ -105,7 +113,9 @@ class DockerEngineManager(AsyncResource):
         api_version: Pin the Engine API version (``"v1.41"``), or ``"auto"`` to negotiate.
         cleanup_timeout: Seconds allowed for removing a half-made container after a failed or
             cancelled ``run_container``.
-        clock: Time source for the short polls exec needs.
+        clock: Time source for the short polls exec needs and the waits between retries.
+        retry: Retry policy for reads (``inspect_container``, ``list_containers``,
+            ``container_logs``, ``image_exists``); ``NO_RETRY`` turns it off.
 
     Use as ``async with DockerEngineManager() as docker: ...``; the one pooled HTTP client
     is safe to share between any number of concurrent calls.
@@ -120,6 +130,7 @@ class DockerEngineManager(AsyncResource):
         api_version: str = "auto",
         cleanup_timeout: float = 30.0,
         clock: Clock | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self.url = docker_url(socket)
         self._request_timeout = request_timeout
@@ -127,6 +138,7 @@ class DockerEngineManager(AsyncResource):
         self._api_version = api_version
         self._cleanup_timeout = cleanup_timeout
         self._clock = clock or SystemClock()
+        self._retry = retry
         self._client: aiodocker.Docker | None = None
         self._version_lock = asyncio.Lock()
 
@@ -283,6 +295,14 @@ class DockerEngineManager(AsyncResource):
                 raise DockerError(f"cannot {action}: {detail.get('message') or entry.get('error')}")
             entries.append(entry)
         return entries
+
+    async def _read(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Run a read-only request under the retry policy."""
+
+        def on_retry(number: int, exc: BaseException, wait: float) -> None:
+            log.debug("%s: attempt %d failed (%s); retrying in %.2fs", what, number, exc, wait)
+
+        return await self._retry.run(attempt, clock=self._clock, on_retry=on_retry)
 
     async def _cleanup(self, what: str, coro: Coroutine[Any, Any, None]) -> None:
         """Finish ``coro`` even if the caller is cancelled (again) meanwhile; bounded in time."""
@@ -557,23 +577,31 @@ class DockerEngineManager(AsyncResource):
             return code
 
     async def inspect_container(self, container_id: str) -> ContainerInfo:
-        client = await self._docker()
-        async with observe(log, "docker.inspect_container", container_id[:12]):
+        async def attempt() -> dict[str, Any]:
+            client = await self._docker()  # inside: a failed version negotiation is retried too
             with self._errors("inspect container", container=container_id):
-                data = await client.containers.container(container_id).show()
-            return _container_info(data)
+                shown: dict[str, Any] = await client.containers.container(container_id).show()
+            return shown
+
+        async with observe(log, "docker.inspect_container", container_id[:12]):
+            return _container_info(await self._read("inspect container", attempt))
 
     async def list_containers(
         self, *, labels: Mapping[str, str] | None = None, all: bool = False
     ) -> list[ContainerInfo]:
-        client = await self._docker()
         filters = {"label": [f"{k}={v}" for k, v in (labels or {}).items()]}
-        async with observe(log, "docker.list_containers", self.url, all=all) as info:
+        params: dict[str, Any] = {"all": all}
+        if labels:
+            params["filters"] = json.dumps(filters)
+
+        async def listing() -> list[Any]:
+            client = await self._docker()
             with self._errors("list containers"):
-                params: dict[str, Any] = {"all": all}
-                if labels:
-                    params["filters"] = json.dumps(filters)
-                found = await client.containers.list(**params)
+                return list(await client.containers.list(**params))
+
+        async with observe(log, "docker.list_containers", self.url, all=all) as info:
+            found = await self._read("list containers", listing)
+            client = self._require_client()
             # The list endpoint lacks exit codes and start/finish times: inspect each
             # (concurrently), so listed and inspected containers look the same.
             limit = asyncio.Semaphore(_LIST_CONCURRENCY)
@@ -684,7 +712,7 @@ class DockerEngineManager(AsyncResource):
         stderr: bool = True,
         tail: int | None = None,
     ) -> str:
-        async with observe(log, "docker.container_logs", container_id[:12]):
+        async def attempt() -> str:
             source = await self._log_source(container_id, stdout, stderr, tail, follow=False)
             chunks = []
             try:
@@ -693,6 +721,9 @@ class DockerEngineManager(AsyncResource):
             finally:
                 source.close()
             return _decode(chunks)
+
+        async with observe(log, "docker.container_logs", container_id[:12]):
+            return await self._read("read container logs", attempt)
 
     async def _log_source(
         self,
@@ -728,14 +759,17 @@ class DockerEngineManager(AsyncResource):
     # -- images -------------------------------------------------------------------------------
 
     async def image_exists(self, ref: str) -> bool:
-        client = await self._docker()
-        async with observe(log, "docker.image_exists", ref):
+        async def attempt() -> bool:
+            client = await self._docker()
             try:
                 with self._errors("inspect image", image=ref):
                     await client.images.inspect(ref)
             except DockerNotFoundError:
                 return False
             return True
+
+        async with observe(log, "docker.image_exists", ref):
+            return await self._read("inspect image", attempt)
 
     async def import_image(
         self,
