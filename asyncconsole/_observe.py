@@ -59,7 +59,11 @@ def _span(name: str, attributes: dict[str, Any]) -> Iterator[Any]:
         yield None
         return
     t = tracer()
-    with t.start_as_current_span(name, attributes=attributes) as span:
+    # observe() records the exception and sets the status itself (also for cancellation);
+    # OpenTelemetry doing it too would record every error twice.
+    with t.start_as_current_span(
+        name, attributes=attributes, record_exception=False, set_status_on_exception=False
+    ) as span:
         yield span
 
 
