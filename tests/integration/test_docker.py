@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import tarfile
 
 import pytest
@@ -59,6 +60,29 @@ async def test_design_call_shape(busybox_image: str, docker_labels: dict[str, st
         await docker.stop_container(cid, timeout=0)
         await docker.remove_container(cid, force=True)
         assert await docker.list_containers(labels=labels, all=True) == []
+
+
+async def test_each_call_logs_one_event(
+    busybox_image: str, docker_labels: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="asyncconsole.infra.docker")
+    async with DockerEngineManager() as docker:
+        await docker.ping()
+        cid = await docker.run_container(busybox_image, ["true"], labels=docker_labels)
+        await docker.wait_container(cid, timeout=30)
+        await docker.remove_container(cid)
+        with pytest.raises(DockerNotFoundError):
+            await docker.inspect_container(cid)
+    events = [getattr(r, "asyncconsole", None) for r in caplog.records]
+    got = [(e["operation"], e["outcome"]) for e in events if e]
+    assert got == [
+        ("docker.ping", "ok"),
+        ("docker.run_container", "ok"),
+        ("docker.wait_container", "ok"),
+        ("docker.remove_container", "ok"),
+        ("docker.inspect_container", "error: DockerNotFoundError"),
+    ], got
+    assert all(e["duration"] >= 0 and e["target"] for e in events if e), events
 
 
 @pytest.mark.parametrize("form", ["path", "unix-url"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import urllib.request
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -99,6 +100,25 @@ async def test_fixed_call_shape(moto_ecs: MotoECS) -> None:
         await ecs.scale_service("cluster", "service", 4)
         st = await ecs.get_service_status("cluster", "service")
         assert (st.running, st.pending, st.desired) == (4, 0, 4)
+
+
+async def test_each_call_logs_one_event(
+    moto_ecs: MotoECS, caplog: pytest.LogCaptureFixture
+) -> None:
+    await moto_ecs.create_service("c", "s", 1)
+    caplog.set_level(logging.DEBUG, logger="asyncconsole")
+    async with AwsECSManager(region="us-east-1", endpoint_url=moto_ecs.endpoint) as ecs:
+        await ecs.get_service_status("c", "s")
+        await ecs.scale_service("c", "s", 2)
+        with pytest.raises(ECSNotFoundError):
+            await ecs.get_service_status("c", "missing")
+    events = [getattr(r, "asyncconsole", None) for r in caplog.records]
+    got = [(e["operation"], e["target"], e["outcome"]) for e in events if e]
+    assert got == [
+        ("ecs.get_service_status", "c/s", "ok"),
+        ("ecs.scale_service", "c/s", "ok"),
+        ("ecs.get_service_status", "c/missing", "error: ECSNotFoundError"),
+    ], got
 
 
 async def test_region_and_credentials_from_the_environment(moto_ecs: MotoECS) -> None:

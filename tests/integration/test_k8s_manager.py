@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -150,8 +151,9 @@ async def test_status_errors_are_translated(
 
 
 async def test_idempotent_calls_are_retried_and_deletes_are_not(
-    kube_server: FakeKubernetesApiServer, kubeconfig: Path
+    kube_server: FakeKubernetesApiServer, kubeconfig: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="asyncconsole.infra.kubernetes")
     kube_server.add_deployment("ma", "w", replicas=1, labels={"app": "w"})
     clock = FakeClock()
     policy = RetryPolicy(attempts=3, wait_initial=1.0, wait_jitter=0, timeout=None)
@@ -165,6 +167,12 @@ async def test_idempotent_calls_are_retried_and_deletes_are_not(
         assert len(scales) == 3, f"two failures then success, got {len(scales)} requests"
         assert clock.sleeps == [1.0, 2.0], f"backoff on the injected clock: {clock.sleeps}"
         assert kube_server.deployment("ma", "w")["spec"]["replicas"] == 2
+        events = [r.asyncconsole for r in caplog.records if hasattr(r, "asyncconsole")]
+        scale_events = [e for e in events if e["operation"] == "k8s.scale_deployment"]
+        assert len(scale_events) == 1, f"one event per call, however many attempts: {events}"
+        assert scale_events[0]["attempts"] == 3, scale_events
+        assert scale_events[0]["outcome"] == "ok", scale_events
+        assert scale_events[0]["target"] == "scale deployment ma/w to 2", scale_events
 
         before = len(kube_server.requests)
         kube_server.fail_next(503, "busy", path_contains=f"/pods/{pod}")

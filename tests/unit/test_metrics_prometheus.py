@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -99,6 +100,23 @@ async def test_statistic_is_applied_per_bucket(statistic: Statistic, function: s
     assert params["end"] == [f"{E0 + 299.999:.3f}"]
     assert params["step"] == ["60"]
     assert server.params("/api/v1/query") == []  # aligned window: no partial bucket
+
+
+async def test_each_call_logs_one_event(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="asyncconsole.metrics")
+    server = FakePrometheus()
+    query = MetricQuery(name="m", component="replayer", start=T0, end=T0 + timedelta(minutes=2))
+    async with _collector(server) as prom:
+        await prom.ping()
+        await prom.get_metric_data(query)
+        await prom.list_metrics()
+    events = [r.asyncconsole for r in caplog.records if r.name == "asyncconsole.metrics.prometheus"]
+    assert [(e["operation"], e["outcome"]) for e in events] == [
+        ("prometheus.ping", "ok"),
+        ("prometheus.get_metric_data", "ok"),
+        ("prometheus.list_metrics", "ok"),
+    ], events
+    assert events[1]["query"] == query.describe(), events[1]
 
 
 async def test_all_series_are_returned_with_bucket_start_timestamps() -> None:
