@@ -110,7 +110,11 @@ async def test_each_call_logs_one_event(caplog: pytest.LogCaptureFixture) -> Non
         await prom.ping()
         await prom.get_metric_data(query)
         await prom.list_metrics()
-    events = [r.asyncconsole for r in caplog.records if r.name == "asyncconsole.metrics.prometheus"]
+    events = [
+        getattr(r, "asyncconsole", {})
+        for r in caplog.records
+        if r.name == "asyncconsole.metrics.prometheus"
+    ]
     assert [(e["operation"], e["outcome"]) for e in events] == [
         ("prometheus.ping", "ok"),
         ("prometheus.get_metric_data", "ok"),
