@@ -6,13 +6,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..._clock import Clock, SystemClock
 from ..._errors import (
     AsyncConsoleError,
+    ConfigError,
+    ConfigIssue,
     NotFoundError,
     OperationTimeoutError,
     WorkersStillRunningError,
@@ -24,6 +27,7 @@ from ..clusters import Cluster
 from ..workers import WorkerCounts, WorkerDeployment, counts_message
 from ..workers._gather import first_leaf, gather_first_error, gather_pair
 from ._archive import backup_file_name, default_archive_dir, write_batches
+from ._failed_documents import FailedDocumentStream
 from ._queries import (
     COUNT_KEYS,
     MAX_COMPLETED_BODY,
@@ -32,7 +36,13 @@ from ._queries import (
     count_queries,
     hits_total,
 )
-from ._types import BackfillOverallStatus, BackfillStatus, BackfillStatusReport, StepState
+from ._types import (
+    BackfillOverallStatus,
+    BackfillResetResult,
+    BackfillStatus,
+    BackfillStatusReport,
+    StepState,
+)
 
 __all__ = ["Backfill", "backfill_status"]
 
@@ -89,6 +99,9 @@ class Backfill:
         archive_dir: Where :meth:`archive` writes by default (else ``$SHARED_LOGS_DIR_PATH/
             backfill_working_state``, else ``./backfill_working_state``).
         archive_batch_size: Documents per scroll page while archiving.
+        failed_documents: The failed-document stream (S3), when configured: status reports
+            whether it holds records, and a completed backfill with failures is
+            ``CompletedWithErrors``.
     """
 
     def __init__(
@@ -100,6 +113,7 @@ class Backfill:
         clock: Clock | None = None,
         archive_dir: Path | None = None,
         archive_batch_size: int = 1000,
+        failed_documents: FailedDocumentStream | None = None,
     ) -> None:
         if archive_batch_size < 1:
             raise ValueError(f"archive_batch_size must be at least 1, not {archive_batch_size!r}")
@@ -109,6 +123,7 @@ class Backfill:
         self.clock: Clock = clock or SystemClock()
         self.archive_dir = archive_dir
         self.archive_batch_size = archive_batch_size
+        self.failed_documents = failed_documents
 
     def __repr__(self) -> str:
         return f"Backfill(kind={self.kind!r}, index={self.index!r})"
@@ -221,6 +236,60 @@ class Backfill:
             logger.info("RFS Workers are still running, waiting for them to complete...")
             await self.clock.sleep(min(poll_interval, remaining))
 
+    async def reset(
+        self,
+        *,
+        include_failed_document_stream: bool = False,
+        timeout: float = 600.0,  # noqa: ASYNC109 - a deadline on the injected clock
+        poll_interval: float = 5.0,
+        path: Path | str | None = None,
+    ) -> BackfillResetResult:
+        """console_link's ``backfill reset``: wait until no worker remains, archive (and delete)
+        the working state, then optionally delete the failed-document stream's objects.
+
+        The workers are not scaled down (use :meth:`stop` for that); console_link waits for
+        them for ever, this for at most ``timeout`` seconds. A missing working-state index is
+        not an error (nothing to archive).
+
+        Args:
+            include_failed_document_stream: Also delete every object of the stream's session
+                (irreversible; by default the records are preserved).
+            timeout: Seconds to wait for the workers to go.
+            poll_interval: Seconds between checks of the worker counts.
+            path: Passed to :meth:`archive`.
+
+        Raises:
+            ConfigError: ``include_failed_document_stream`` without a configured stream
+                (checked before anything is done).
+            OperationTimeoutError: Workers remained after ``timeout``.
+            AwsError: Deleting the stream failed (the archive is already written).
+        """
+        stream = self.failed_documents
+        if include_failed_document_stream and stream is None:
+            raise ConfigError(
+                "Invalid configuration",
+                [
+                    ConfigIssue(
+                        "backfill.reindex_from_snapshot.failed_document_stream",
+                        "not configured: there is no failed document stream to delete",
+                    )
+                ],
+            )
+        await self.wait_until_stopped(timeout=timeout, poll_interval=poll_interval)
+        try:
+            archived: Path | None = await self.archive(path)
+        except WorkingIndexNotFoundError as exc:
+            logger.info("%s; nothing to archive", exc)
+            archived = None
+        deleted = None
+        if include_failed_document_stream and stream is not None:
+            deleted = await stream.delete_all()
+        return BackfillResetResult(
+            archive=archived,
+            failed_documents_location=stream.location if stream is not None else None,
+            failed_documents_deleted=deleted,
+        )
+
     # -- status -------------------------------------------------------------------------------
 
     async def status(
@@ -232,9 +301,41 @@ class Backfill:
         A failing deep check never fails the status: the report keeps the workers' state
         and says why in ``deep_error`` (console_link only logs it).
 
+        With a failed-document stream configured, the report also carries its location and
+        whether it holds records (checked concurrently, stopping at the first record; None
+        when S3 cannot be read), unless ``has_failed_documents`` is given.
+
         Raises:
             AsyncConsoleError: The worker counts could not be read.
         """
+        stream = self.failed_documents
+        if stream is None:
+            return await self._status(deep, has_failed_documents)
+        report, present = await self._with_presence(
+            self._status(deep, has_failed_documents), has_failed_documents
+        )
+        return replace(
+            report,
+            deep=_with_failures(report.deep, present),
+            failed_document_stream_location=stream.location,
+            failed_documents_present=present,
+        )
+
+    async def _with_presence(
+        self, call: Awaitable[_T], has_failed_documents: bool | None
+    ) -> tuple[_T, bool | None]:
+        stream = self.failed_documents
+        if stream is None or has_failed_documents is not None:
+            return await call, has_failed_documents
+        try:
+            async with asyncio.TaskGroup() as tg:
+                result = tg.create_task(_awaited(call))
+                present = tg.create_task(stream.presence())
+        except BaseExceptionGroup as group:
+            raise first_leaf(group) from None
+        return result.result(), present.result()
+
+    async def _status(self, deep: bool, has_failed_documents: bool | None) -> BackfillStatusReport:
         if not (deep or self.kind == "k8s"):
             counts = await self.workers.counts()
             return self._report(counts)
@@ -280,9 +381,20 @@ class Backfill:
         ``Paused`` (no workers desired), and ``Completed`` (``CompletedWithErrors`` when
         ``has_failed_documents`` is True) once every work item is done.
 
+        With a failed-document stream configured and ``has_failed_documents`` not given, the
+        stream is checked for records concurrently.
+
         Raises:
             AsyncConsoleError: The index could not be read (other than not existing).
         """
+        overall, present = await self._with_presence(
+            self._deep_status(has_failed_documents), has_failed_documents
+        )
+        result = _with_failures(overall, present)
+        assert result is not None
+        return result
+
+    async def _deep_status(self, has_failed_documents: bool | None) -> BackfillOverallStatus:
         try:
             async with asyncio.TaskGroup() as tg:
                 counts_task = tg.create_task(self._counts_or_unknown())
@@ -453,6 +565,22 @@ class Backfill:
         ) as pages:
             async for page in pages:
                 yield {hit["_id"]: hit.get("_source") for hit in page}
+
+
+_T = TypeVar("_T")
+
+
+async def _awaited(call: Awaitable[_T]) -> _T:
+    return await call
+
+
+def _with_failures(
+    overall: BackfillOverallStatus | None, present: bool | None
+) -> BackfillOverallStatus | None:
+    """``Completed`` becomes ``CompletedWithErrors`` when the stream holds records."""
+    if overall is not None and present is True and overall.status is StepState.COMPLETED:
+        return replace(overall, status=StepState.COMPLETED_WITH_ERRORS)
+    return overall
 
 
 def _overall(

@@ -6,11 +6,18 @@ import enum
 import html
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ..workers import WorkerCounts
 
-__all__ = ["BackfillOverallStatus", "BackfillStatus", "BackfillStatusReport", "StepState"]
+__all__ = [
+    "BackfillOverallStatus",
+    "BackfillResetResult",
+    "BackfillStatus",
+    "BackfillStatusReport",
+    "StepState",
+]
 
 
 class BackfillStatus(enum.Enum):
@@ -141,12 +148,22 @@ class BackfillStatusReport:
     message: str
     deep: BackfillOverallStatus | None = None
     deep_error: str | None = None
+    failed_document_stream_location: str | None = None
+    """``s3://...`` of the failed-document stream; None when no stream is configured."""
+    failed_documents_present: bool | None = None
+    """Whether the stream holds records; None when unknown (S3 unavailable) or not configured."""
 
     def render(self) -> str:
-        """console_link's text: ``BackfillStatus.X``, the counts, then the deep block."""
+        """console_link's text: ``BackfillStatus.X``, the counts, the deep block, then the
+        failed-document-stream lines when a stream is configured."""
         lines = [str(self.status), self.message]
         if self.deep is not None:
             lines.append(self.deep.render())
+        if self.failed_document_stream_location is not None:
+            present = self.failed_documents_present
+            answer = "unavailable" if present is None else "yes" if present else "no"
+            lines.append(f"failed document stream location: {self.failed_document_stream_location}")
+            lines.append(f"Failed documents present: {answer}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -154,14 +171,19 @@ class BackfillStatusReport:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"status": "RUNNING", "message": ..., "workers": {...}, "deep": {...} | None,
-        "deep_error": str | None}``."""
-        return {
+        "deep_error": str | None}``, plus ``"failed_document_stream_location"`` and
+        ``"failed_documents_present"`` (true, false or null) when a stream is configured."""
+        data: dict[str, Any] = {
             "status": self.status.value,
             "message": self.message,
             "workers": self.counts.to_dict(),
             "deep": self.deep.to_dict() if self.deep is not None else None,
             "deep_error": self.deep_error,
         }
+        if self.failed_document_stream_location is not None:
+            data["failed_document_stream_location"] = self.failed_document_stream_location
+            data["failed_documents_present"] = self.failed_documents_present
+        return data
 
     def _repr_html_(self) -> str:
         counts = self.counts
@@ -175,3 +197,49 @@ class BackfillStatusReport:
         elif self.deep_error:
             head += f"<p>deep status unavailable: {html.escape(self.deep_error)}</p>"
         return head
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillResetResult:
+    """What :meth:`Backfill.reset` did.
+
+    Attributes:
+        archive: The working-state archive written, or None when there was no index.
+        failed_documents_location: The failed-document stream's ``s3://`` location, or None
+            when no stream is configured.
+        failed_documents_deleted: Objects deleted from the stream, or None when it was kept.
+    """
+
+    archive: Path | None
+    failed_documents_location: str | None = None
+    failed_documents_deleted: int | None = None
+
+    def render(self) -> str:
+        """The lines ``backfill reset`` prints."""
+        lines = [
+            f"Backfill working state archived to: {self.archive}"
+            if self.archive is not None
+            else "No working state to archive."
+        ]
+        if self.failed_documents_deleted is not None:
+            lines.append(
+                f"Deleted {self.failed_documents_deleted} failed document stream objects at "
+                f"{self.failed_documents_location}"
+            )
+        elif self.failed_documents_location is not None:
+            lines.append(
+                f"failed document stream records preserved at {self.failed_documents_location}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"archive": path | None, "failed_document_stream_location": uri | None,
+        "failed_documents_deleted": int | None}``."""
+        return {
+            "archive": str(self.archive) if self.archive is not None else None,
+            "failed_document_stream_location": self.failed_documents_location,
+            "failed_documents_deleted": self.failed_documents_deleted,
+        }
