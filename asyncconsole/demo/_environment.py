@@ -201,7 +201,9 @@ class DemoEnvironment(AsyncResource):
         servers: list[AsyncResource] = [self.source, self.target, self.kube, self.prometheus]
         for server in servers:
             self._stack.push_async_callback(server.aclose)
-        await asyncio.gather(*(server.open() for server in servers))
+        async with asyncio.TaskGroup() as opening:
+            for server in servers:
+                opening.create_task(server.open())
         if self.worker_mode == "docker":
             await self._open_docker()
         self._load_sample_data()
@@ -268,7 +270,9 @@ class DemoEnvironment(AsyncResource):
             with contextlib.suppress(Exception):
                 await docker.remove_container(container_id, force=True)
 
-        await asyncio.gather(*(remove(c.id) for c in found))
+        async with asyncio.TaskGroup() as removing:
+            for container in found:
+                removing.create_task(remove(container.id))
         return len(found)
 
     def _load_sample_data(self) -> None:

@@ -100,22 +100,22 @@ async def test_run_demo_json_summary_and_temporary_workdir(
 
 async def test_keep_running_serves_until_cancelled(tmp_path: Path) -> None:
     console, out = _console()
-    task = asyncio.create_task(
-        run_demo(
-            use_docker=False, workdir=tmp_path, console=console, speed=SPEED, keep_running=True
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(
+            run_demo(
+                use_docker=False, workdir=tmp_path, console=console, speed=SPEED, keep_running=True
+            )
         )
-    )
-    async with asyncio.timeout(90):
-        while "The environment stays up" not in out.getvalue():
-            assert not task.done(), out.getvalue()
-            await asyncio.sleep(0.1)
-    assert "backfill status --deep-check" in out.getvalue()
-    config = yaml.safe_load((tmp_path / "migration_services.yaml").read_text())
-    for url in _endpoints(config):
-        assert not await _refused(url), url
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+        async with asyncio.timeout(90):
+            while "The environment stays up" not in out.getvalue():
+                assert not task.done(), out.getvalue()
+                await asyncio.sleep(0.1)
+        assert "backfill status --deep-check" in out.getvalue()
+        config = yaml.safe_load((tmp_path / "migration_services.yaml").read_text())
+        for url in _endpoints(config):
+            assert not await _refused(url), url
+        task.cancel()
+    assert task.cancelled()
     for url in _endpoints(config):
         assert await _refused(url), url
 
