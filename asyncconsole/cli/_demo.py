@@ -1,11 +1,10 @@
-"""``asyncconsole demo``: delegated to ``asyncconsole.demo.run_demo`` (imported when run)."""
+"""``asyncconsole demo``: the main job on an embedded default (``asyncconsole.demo.run_demo``)."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-import inspect
-from typing import Any
+import sys
+from pathlib import Path
 
 import click
 
@@ -20,40 +19,56 @@ __all__ = ["demo"]
     is_flag=True,
     help="Keep the demo environment up after the run (Ctrl-C stops it).",
 )
+@click.option(
+    "--docker/--no-docker",
+    "use_docker",
+    default=None,
+    help="Run backfill workers as real Docker containers (default: when a daemon is reachable).",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write migration_services.yaml and the kubeconfig (default: a temp dir).",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0.1, max=20.0),
+    default=1.0,
+    show_default=True,
+    help="Simulated worker speed factor.",
+)
 @click.pass_context
-def demo(ctx: click.Context, keep_running: bool) -> None:
+def demo(
+    ctx: click.Context,
+    keep_running: bool,
+    use_docker: bool | None,
+    workdir: Path | None,
+    speed: float,
+) -> None:
     """Start a local migration environment on loopback and run a short migration on it.
 
     Needs nothing beyond the package; uses a real Docker daemon for the backfill when one is
     reachable. The written config file is printed so other commands can use it.
     """
+    from asyncconsole.demo import run_demo  # loads the backends: only when the demo runs
+
     state = state_of(ctx)
     try:
-        module = importlib.import_module("asyncconsole.demo")
-    except ImportError as exc:
-        raise click.ClickException(
-            f"the demo is not available in this installation ({exc})"
-        ) from None
-    run_demo = getattr(module, "run_demo", None)
-    if not callable(run_demo):
-        raise click.ClickException(
-            "the demo is not available in this installation (asyncconsole.demo.run_demo missing)"
+        code = asyncio.run(
+            run_demo(
+                keep_running=keep_running,
+                use_docker=use_docker,
+                workdir=workdir,
+                speed=speed,
+                json_output=state.json,
+                verbose=state.verbose,
+                interactive=state.progress,
+            )
         )
-    offered: dict[str, Any] = {
-        "keep_running": keep_running,
-        "json_output": state.json,
-        "verbose": state.verbose,
-        "interactive": state.progress,
-    }
-    parameters = inspect.signature(run_demo).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-    kwargs = {k: v for k, v in offered.items() if takes_any or k in parameters}
-    result = run_demo(**kwargs)
-    if inspect.isawaitable(result):
-        result = asyncio.run(_awaited(result))
-    if isinstance(result, int) and not isinstance(result, bool) and result != 0:
-        ctx.exit(result)
-
-
-async def _awaited(awaitable: Any) -> Any:
-    return await awaitable
+    except KeyboardInterrupt:
+        # run_demo has already stopped everything it started when the interrupt reaches here.
+        print("\ninterrupted: the demo environment was stopped", file=sys.stderr)
+        code = 0 if keep_running else 130
+    if code:
+        ctx.exit(code)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -293,33 +292,43 @@ def test_kafka_delete_asks_and_failures_are_exit_1(fakes: Fakes) -> None:
 # -- demo --------------------------------------------------------------------------------------
 
 
-def test_demo_delegates_to_run_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_forwards_every_option_to_run_demo(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import importlib
 
     module = importlib.import_module("asyncconsole.demo")
     seen: dict[str, Any] = {}
 
-    async def run_demo(*, keep_running: bool = False, json_output: bool = False) -> int:
-        seen.update(keep_running=keep_running, json_output=json_output)
+    async def run_demo(**kwargs: Any) -> int:
+        seen.update(kwargs)
         return 0
 
-    monkeypatch.setattr(module, "run_demo", run_demo, raising=False)
-    result = invoke(["--json", "demo", "--keep-running"])
-    assert result.exit_code == 0
-    assert seen == {"keep_running": True, "json_output": True}
+    monkeypatch.setattr(module, "run_demo", run_demo)
+    args = ["--json", "demo", "--keep-running", "--no-docker", "--workdir", str(tmp_path)]
+    result = invoke([*args, "--speed", "2"])
+    assert result.exit_code == 0, result.output
+    assert seen["keep_running"] is True
+    assert seen["use_docker"] is False
+    assert seen["workdir"] == tmp_path
+    assert seen["speed"] == 2.0
+    assert seen["json_output"] is True
 
-    monkeypatch.setattr(module, "run_demo", lambda **_: 3, raising=False)
+    async def failing(**_: Any) -> int:
+        return 3
+
+    monkeypatch.setattr(module, "run_demo", failing)
     assert invoke(["demo"]).exit_code == 3
 
 
-def test_demo_missing_entry_point_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_interrupt_exits_130_or_0_when_kept_running(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
     module = importlib.import_module("asyncconsole.demo")
-    monkeypatch.delattr(module, "run_demo", raising=False)
-    result = invoke(["demo"])
-    assert result.exit_code == 1
-    assert "demo is not available" in result.stderr
-    assert "Traceback" not in result.stderr
-    monkeypatch.setitem(sys.modules, "asyncconsole.demo", None)
-    assert "demo is not available" in invoke(["demo"]).stderr
+
+    async def interrupted(**_: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "run_demo", interrupted)
+    assert invoke(["demo"]).exit_code == 130
+    assert invoke(["demo", "--keep-running"]).exit_code == 0
