@@ -8,24 +8,46 @@ import fnmatch
 import functools
 import json as _json
 import logging
+import math
+import os
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from ..._clock import Clock, SystemClock
 from ..._errors import (
     AsyncConsoleError,
+    CommandError,
+    ConfigError,
+    ConfigIssue,
     ConfirmationRequiredError,
     HttpError,
     HttpTimeoutError,
     InfrastructureError,
+    ToolNotInstalledError,
 )
 from ..._observe import observe
+from ..._secret import Secret
 from ...config import ClusterConfig
 from ...infra.http import HttpClient, HttpResponse
-from ._types import ClearIndicesResult, ClusterVersion, CollectionType, ConnectionStatus, IndexInfo
+from ._types import (
+    BenchmarkCommand,
+    BenchmarkResult,
+    ClearIndicesResult,
+    ClusterVersion,
+    CollectionType,
+    ConnectionStatus,
+    GenerateDataResult,
+    IndexInfo,
+)
+
+if TYPE_CHECKING:
+    from ...infra.commands import CommandExecutor, LineSink
 
 __all__ = [
+    "BENCHMARK_TOOL",
+    "BENCHMARK_WORKLOADS",
+    "BENCHMARK_WORKLOAD_PARAMS",
     "CLEAR_INDICES_PATTERN",
     "CURL_TIMEOUT",
     "Cluster",
@@ -41,6 +63,17 @@ backfill working state, never system or security-plugin indices)."""
 
 CURL_TIMEOUT = 15.0
 """Default timeout of :meth:`Cluster.curl` (console_link's ``clusters curl --timeout``)."""
+
+BENCHMARK_TOOL = "opensearch-benchmark"
+"""The OpenSearch Benchmark command ``clusters run-test-benchmarks`` runs."""
+
+BENCHMARK_WORKLOADS = ("geonames", "http_logs", "nested", "nyc_taxis")
+"""The workloads ``clusters run-test-benchmarks`` runs, one after the other (console_link's)."""
+
+BENCHMARK_WORKLOAD_PARAMS = "bulk_size:10,bulk_indexing_clients:1"
+"""console_link's ``--workload-params`` for the test benchmarks."""
+
+_MAX_REPORTED_ERRORS = 5
 
 CONNECTION_CHECK_TIMEOUT = 5.0
 SERVERLESS_CAT_TIMEOUT = 3.0
@@ -587,6 +620,310 @@ class Cluster:
             _log.info("could not clear scroll on %s: %s", self.name, exc)
             if isinstance(exc, asyncio.CancelledError):
                 raise
+
+    # -- generated data -----------------------------------------------------------------------
+
+    async def generate_data(
+        self,
+        index: str,
+        *,
+        num_docs: int | None = None,
+        target_size_mb: float | None = None,
+        doc_size_bytes: int = 150,
+        batch_size: int = 100,
+        max_concurrency: int | None = None,
+        refresh: bool = True,
+    ) -> GenerateDataResult:
+        """Insert generated documents with concurrent ``_bulk`` requests (console_link's
+        ``clusters generate-data``).
+
+        Exactly one of ``num_docs`` or ``target_size_mb`` (then ``ceil(MiB * 2**20 /
+        doc_size_bytes)`` documents). Each document's JSON source is padded to about
+        ``doc_size_bytes``. Batches of ``batch_size`` go out at most ``max_concurrency`` at
+        a time (default :attr:`max_concurrency`); a refused document or batch does not stop
+        the others: the result says how many were inserted (check :attr:`~GenerateDataResult.ok`).
+
+        Raises:
+            ValueError: Not exactly one of ``num_docs``/``target_size_mb``, or a size, count
+                or batch size below 1, or an empty index name.
+        """
+        requested = _requested_docs(num_docs, target_size_mb, doc_size_bytes)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+        if not isinstance(index, str) or not index or index.startswith(("_", "-", "+")):
+            raise ValueError(f"invalid index name {index!r}")
+        limit = max_concurrency or self.max_concurrency
+        if limit < 1:
+            raise ValueError(f"max_concurrency must be at least 1, got {limit!r}")
+        path = f"/{quote(index, safe='')}/_bulk"
+        started = self.clock.monotonic()
+        inserted = 0
+        errors: list[str] = []
+        semaphore = asyncio.Semaphore(limit)
+
+        def note(error: str) -> None:
+            if len(errors) < _MAX_REPORTED_ERRORS:
+                errors.append(error)
+
+        async def send(first: int, count: int) -> None:
+            nonlocal inserted
+            try:
+                body = _bulk_body(first, count, doc_size_bytes)
+                response = await self.call_api(
+                    path,
+                    "POST",
+                    data=body,
+                    headers={"Content-Type": "application/x-ndjson"},
+                )
+                accepted, refused = _bulk_outcome(response)
+                inserted += accepted
+                for reason in refused:
+                    note(reason)
+            except AsyncConsoleError as exc:
+                note(f"bulk request of {count} documents failed: {exc}")
+            finally:
+                semaphore.release()
+
+        async with observe(_log, "cluster.generate_data", self.name, index=index) as info:
+            batches = 0
+            async with asyncio.TaskGroup() as tg:
+                for first in range(0, requested, batch_size):
+                    # Acquire before creating the task: at most `limit` batches exist at once.
+                    await semaphore.acquire()
+                    tg.create_task(send(first, min(batch_size, requested - first)))
+                    batches += 1
+            if refresh and inserted:
+                try:
+                    await self.call_api(f"/{quote(index, safe='')}/_refresh", "POST")
+                except AsyncConsoleError as exc:
+                    _log.info("refresh of %s after generate_data failed: %s", index, exc)
+            info.update(requested=requested, inserted=inserted, batches=batches)
+        return GenerateDataResult(
+            index=index,
+            requested=requested,
+            inserted=inserted,
+            batches=batches,
+            doc_size_bytes=doc_size_bytes,
+            duration=max(0.0, self.clock.monotonic() - started),
+            errors=tuple(errors),
+        )
+
+    # -- OpenSearch Benchmark -----------------------------------------------------------------
+
+    async def basic_credentials(self) -> tuple[str, Secret]:
+        """The basic-auth user and password: inline in the config, else from the HTTP
+        client's auth (which resolves a Secrets Manager or Kubernetes secret once).
+
+        Raises:
+            ConfigError: The cluster does not use basic auth, or its secret cannot be read
+                through this cluster's HTTP client.
+        """
+        basic = self.config.basic_auth
+        if self.auth_kind != "basic_auth" or basic is None:
+            raise ConfigError(f"the {self.name} cluster does not use basic_auth")
+        if basic.username is not None and basic.password is not None:
+            return basic.username, basic.password
+        auth = getattr(self.http, "auth", None)
+        username, password = getattr(auth, "username", None), getattr(auth, "password", None)
+        if isinstance(username, str) and isinstance(password, Secret):
+            return username, password
+        resolve = getattr(auth, "basic_auth", None)
+        if callable(resolve):
+            found = await resolve()
+            username = getattr(found, "username", None)
+            password = getattr(found, "password", None)
+            if isinstance(username, str) and isinstance(password, Secret):
+                return username, password
+        raise ConfigError(
+            "Invalid configuration",
+            [
+                ConfigIssue(
+                    f"{self.name}_cluster.basic_auth",
+                    "the credentials are in a secret that this cluster's HTTP client cannot "
+                    "resolve; build the cluster through asyncconsole.Environment",
+                )
+            ],
+        )
+
+    async def benchmark_command(
+        self,
+        workload: str,
+        *,
+        workload_params: str = BENCHMARK_WORKLOAD_PARAMS,
+        test_procedure: str | None = None,
+        tool: str = BENCHMARK_TOOL,
+        environ: Mapping[str, str] | None = None,
+    ) -> BenchmarkCommand:
+        """console_link's ``opensearch-benchmark run`` arguments for one workload.
+
+        ``--client-options``: ``verify_certs:false`` when ``allow_insecure``, ``use_ssl:true``
+        for an ``https`` endpoint, then ``basic_auth_user:<u>,basic_auth_password:<p>`` (basic
+        auth) or ``amazon_aws_log_in:session,service:<s>,region:<r>`` (SigV4; the region
+        falls back to ``AWS_DEFAULT_REGION``/``AWS_REGION`` in ``environ``).
+
+        Raises:
+            ConfigError: SigV4 without any region, or unreadable basic-auth credentials.
+        """
+        options: list[str] = []
+        if self.config.allow_insecure:
+            options.append("verify_certs:false")
+        if self.endpoint.startswith("https"):
+            options.append("use_ssl:true")
+        password: Secret | None = None
+        if self.auth_kind == "basic_auth":
+            username, password = await self.basic_credentials()
+            options.append(f"basic_auth_user:{username}")
+            options.append(f"basic_auth_password:{password.get()}")
+        elif self.auth_kind == "sigv4":
+            service, region = self._sigv4_details(environ)
+            options += ["amazon_aws_log_in:session", f"service:{service}", f"region:{region}"]
+        client_options = "--client-options=" + ",".join(options)
+        argv: list[str | Secret] = [
+            tool,
+            "run",
+            "--exclude-tasks=check-cluster-health",
+            f"--target-host={self.endpoint}",
+            f"--workload={workload}",
+            "--pipeline=benchmark-only",
+            "--test-mode",
+            "--kill-running-processes",
+            f"--workload-params={workload_params}",
+            Secret(client_options) if password is not None else client_options,
+        ]
+        if test_procedure:
+            argv.append(f"--test-procedure={test_procedure}")
+        return BenchmarkCommand(workload=workload, argv=tuple(argv), password=password)
+
+    def _sigv4_details(self, environ: Mapping[str, str] | None) -> tuple[str, str]:
+        sigv4 = self.config.sigv4
+        service = sigv4.service if sigv4 is not None else "es"
+        region = sigv4.region if sigv4 is not None else None
+        env = os.environ if environ is None else environ
+        region = region or env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION")
+        if not region:
+            raise ConfigError(
+                "Invalid configuration",
+                [
+                    ConfigIssue(
+                        f"{self.name}_cluster.sigv4.region",
+                        "opensearch-benchmark needs a region: set it here or in AWS_DEFAULT_REGION",
+                    )
+                ],
+            )
+        return service, region
+
+    async def run_test_benchmarks(
+        self,
+        executor: CommandExecutor,
+        *,
+        workloads: Sequence[str] = BENCHMARK_WORKLOADS,
+        on_line: LineSink | None = None,
+        tool: str = BENCHMARK_TOOL,
+        timeout: float | None = None,  # noqa: ASYNC109 - passed to the executor
+    ) -> list[BenchmarkResult]:
+        """Run OpenSearch Benchmark's test-mode workloads against this cluster, one after
+        the other (console_link's ``clusters run-test-benchmarks``), streaming their output.
+
+        Unlike console_link the command is an argument list (no shell), the password reaches
+        only the tool (masked in results, errors and logs), and a failing workload raises.
+
+        Raises:
+            ToolNotInstalledError: ``opensearch-benchmark`` cannot be started.
+            CommandError: A workload exited non-zero (the ones after it do not run).
+        """
+        from ...infra.commands import OutputMode
+
+        results: list[BenchmarkResult] = []
+        for workload in workloads:
+            command = await self.benchmark_command(workload, tool=tool)
+            shown = command.shown
+            _log.info("Running opensearch-benchmark with '%s' workload", workload)
+            _log.info("Executing command: %s", " ".join(shown))
+            sensitive = [command.password] if command.password is not None else []
+            async with observe(_log, "cluster.benchmark", self.name, workload=workload) as info:
+                try:
+                    result = await executor.run(
+                        list(command.argv),
+                        check=False,
+                        timeout=timeout,
+                        output=OutputMode.STREAM,
+                        on_line=on_line,
+                        sensitive=sensitive,
+                    )
+                except CommandError as exc:
+                    if exc.exit_code is None and not isinstance(exc, TimeoutError):
+                        raise ToolNotInstalledError(
+                            f"{tool} is not installed (cannot run it: {exc}); install "
+                            "OpenSearch Benchmark (pip install opensearch-benchmark)",
+                            tool=tool,
+                            searched=[tool],
+                        ) from exc
+                    raise
+                info["exit_code"] = result.exit_code
+            if result.exit_code != 0:
+                tail = (result.stderr.strip() or result.stdout.strip())[-2000:]
+                raise CommandError(
+                    f"opensearch-benchmark workload {workload} failed with exit code "
+                    f"{result.exit_code}" + (f":\n{tail}" if tail else ""),
+                    argv=shown,
+                    exit_code=result.exit_code,
+                    stdout=result.stdout,
+                    stderr=result.stderr,
+                )
+            results.append(BenchmarkResult(workload, shown, result.exit_code, result.duration))
+        return results
+
+
+def _requested_docs(num_docs: int | None, target_size_mb: float | None, doc_size: int) -> int:
+    if isinstance(doc_size, bool) or not isinstance(doc_size, int) or doc_size < 1:
+        raise ValueError(f"doc_size_bytes must be an int >= 1, got {doc_size!r}")
+    if (num_docs is None) == (target_size_mb is None):
+        raise ValueError("give exactly one of num_docs or target_size_mb")
+    if num_docs is not None:
+        if isinstance(num_docs, bool) or not isinstance(num_docs, int) or num_docs < 1:
+            raise ValueError(f"num_docs must be an int >= 1, got {num_docs!r}")
+        return num_docs
+    assert target_size_mb is not None
+    if not target_size_mb > 0 or math.isinf(target_size_mb):
+        raise ValueError(f"target_size_mb must be > 0, got {target_size_mb!r}")
+    return max(1, math.ceil(target_size_mb * 1024 * 1024 / doc_size))
+
+
+_DOC_SKELETON = '{"doc_id":%d,"title":"Generated document %d","payload":"%s"}'
+
+
+def _document(number: int, size: int) -> str:
+    bare = _DOC_SKELETON % (number, number, "")
+    return _DOC_SKELETON % (number, number, "x" * max(0, size - len(bare)))
+
+
+def _bulk_body(first: int, count: int, doc_size: int) -> bytes:
+    lines = []
+    for number in range(first, first + count):
+        lines.append('{"index":{}}')
+        lines.append(_document(number, doc_size))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _bulk_outcome(response: HttpResponse) -> tuple[int, list[str]]:
+    """Documents accepted by one ``_bulk`` response, and the reasons of the refused ones."""
+    try:
+        payload = response.json()
+        items = payload["items"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return 0, [f"unreadable _bulk response: {exc}"]
+    accepted = 0
+    refused: list[str] = []
+    for item in items:
+        outcome: Any = next(iter(item.values()), {}) if isinstance(item, dict) else {}
+        status = outcome.get("status", 500) if isinstance(outcome, dict) else 500
+        if isinstance(status, int) and status < 300:
+            accepted += 1
+        else:
+            error = outcome.get("error") if isinstance(outcome, dict) else None
+            reason = error.get("reason") if isinstance(error, dict) else error
+            refused.append(f"document refused (HTTP {status}): {reason}")
+    return accepted, refused
 
 
 def _unable(error: BaseException) -> ConnectionStatus:

@@ -8,11 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..._secret import Secret, reveal
+
 __all__ = [
+    "BenchmarkCommand",
+    "BenchmarkResult",
     "ClearIndicesResult",
     "ClusterVersion",
     "CollectionType",
     "ConnectionStatus",
+    "GenerateDataResult",
     "IndexInfo",
 ]
 
@@ -175,3 +180,120 @@ class ClearIndicesResult:
         if not self.deleted:
             return "No user indices to delete."
         return f"Deleted {len(self.deleted)} indices: {', '.join(self.deleted)}"
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateDataResult:
+    """What :meth:`Cluster.generate_data` inserted.
+
+    Attributes:
+        index: The index written to.
+        requested: Documents asked for.
+        inserted: Documents the cluster accepted.
+        batches: ``_bulk`` requests sent.
+        doc_size_bytes: Approximate size of each document's JSON source.
+        duration: Seconds taken.
+        errors: The first few reasons documents or batches were refused.
+    """
+
+    index: str
+    requested: int
+    inserted: int
+    batches: int
+    doc_size_bytes: int
+    duration: float
+    errors: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> int:
+        """Documents not inserted."""
+        return self.requested - self.inserted
+
+    @property
+    def ok(self) -> bool:
+        """Whether every requested document was inserted."""
+        return self.inserted >= self.requested
+
+    def render(self) -> str:
+        """One summary line, plus the first errors when documents are missing."""
+        rate = self.inserted / self.duration if self.duration > 0 else 0.0
+        lines = [
+            f"Inserted {self.inserted} of {self.requested} documents into {self.index} "
+            f"in {self.batches} bulk requests ({self.duration:.1f}s, {rate:.0f} docs/s)"
+        ]
+        if not self.ok:
+            lines.append(f"{self.failed} documents were not inserted")
+            lines.extend(f"  {error}" for error in self.errors)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"index", "requested", "inserted", "failed", "batches", "doc_size_bytes",
+        "duration", "errors"}``."""
+        return {
+            "index": self.index,
+            "requested": self.requested,
+            "inserted": self.inserted,
+            "failed": self.failed,
+            "batches": self.batches,
+            "doc_size_bytes": self.doc_size_bytes,
+            "duration": self.duration,
+            "errors": list(self.errors),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkCommand:
+    """One ``opensearch-benchmark run`` command line (console_link's exact arguments).
+
+    ``argv`` is what runs: the ``--client-options=...`` item is a :class:`~asyncconsole.Secret`
+    when it carries the basic-auth password. ``shown`` is the same with the password as
+    ``********`` (console_link's log line).
+    """
+
+    workload: str
+    argv: tuple[str | Secret, ...]
+    password: Secret | None = None
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        """The arguments with only the password masked (``basic_auth_password:********``)."""
+        password = self.password
+        masked = []
+        for item in self.argv:
+            text = reveal(item) or ""
+            if password is not None and isinstance(item, Secret):
+                text = text.replace(
+                    f"basic_auth_password:{password.get()}", "basic_auth_password:********"
+                )
+            masked.append(text)
+        return tuple(masked)
+
+    def reveal(self) -> list[str]:
+        """The plain arguments (password included): only for the process that runs them."""
+        return [reveal(item) or "" for item in self.argv]
+
+    def __str__(self) -> str:
+        return " ".join(self.shown)
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkResult:
+    """One finished workload of :meth:`Cluster.run_test_benchmarks`."""
+
+    workload: str
+    argv: tuple[str, ...]
+    """The command as run, password masked."""
+    exit_code: int
+    duration: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"workload", "argv", "exit_code", "duration"}``."""
+        return {
+            "workload": self.workload,
+            "argv": list(self.argv),
+            "exit_code": self.exit_code,
+            "duration": self.duration,
+        }
