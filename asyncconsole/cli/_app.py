@@ -49,6 +49,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "clusters": ("._clusters", "clusters", "Connection checks, indices and raw requests."),
     "completion": ("._completion", "completion", "Print a shell completion script."),
     "demo": ("._demo", "demo", "Run a short migration on a local demo environment."),
+    "failed-document-stream": (
+        "._failed_documents",
+        "failed_document_stream",
+        "The documents the backfill could not index (S3).",
+    ),
     "kafka": ("._kafka", "kafka", "Topics and consumer groups of the capture Kafka."),
     "metadata": ("._metadata", "metadata", "Migrate or evaluate metadata (templates...)."),
     "metrics": ("._metrics", "metrics", "List metrics and read their data."),

@@ -1,4 +1,4 @@
-"""``asyncconsole backfill``: describe, start, pause, stop, scale, status, archive."""
+"""``asyncconsole backfill``: describe, start, pause, stop, scale, status, archive, reset."""
 
 from __future__ import annotations
 
@@ -210,3 +210,59 @@ def archive(ctx: click.Context, path: str | None) -> None:
 
     written = run_with_env(state, body, needs=("backfill",))
     emit(state, {"path": str(written)}, f"Backfill working state archived to: {written}")
+
+
+@backfill.command()
+@click.option(
+    "--include-failed-document-stream",
+    is_flag=True,
+    help="Also delete the failed document stream's records of this session (irreversible).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask before deleting the records.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for the workers to be gone.",
+)
+@click.option("--path", type=click.Path(), default=None, help="Archive file or directory.")
+@click.pass_context
+def reset(
+    ctx: click.Context,
+    include_failed_document_stream: bool,
+    yes: bool,
+    timeout: float,
+    path: str | None,
+) -> None:
+    """Archive (and delete) the working state once no worker runs; with
+    --include-failed-document-stream also delete the failed document stream's records
+    (asks first unless --yes). The records are preserved by default.
+
+    JSON: {"archive": file | null, "failed_document_stream_location": uri | null,
+    "failed_documents_deleted": N | null}
+    """
+    from ._failed_documents import stream_of
+    from ._output import confirm
+    from ._run import load_environment, require
+
+    state = state_of(ctx)
+    env = load_environment(state)
+    service: Backfill = require(env, "backfill")
+    if include_failed_document_stream:
+        stream = stream_of(env)
+        confirm(
+            f"Permanently delete every failed document stream record at {stream.location}?",
+            acknowledged=yes,
+        )
+
+    async def body(_env: Environment) -> Any:
+        with spinner(state, "Waiting for the backfill workers to be gone..."):
+            return await service.reset(
+                include_failed_document_stream=include_failed_document_stream,
+                timeout=timeout,
+                path=path,
+            )
+
+    result = run_with_env(state, body, needs=("backfill",), env=env)
+    emit(state, result.to_dict(), result.render())

@@ -1,4 +1,5 @@
-"""``asyncconsole clusters``: connection checks, indices, clearing them, and raw requests."""
+"""``asyncconsole clusters``: connection checks, indices, clearing them, raw requests, generated
+test data and OpenSearch Benchmark test runs."""
 
 from __future__ import annotations
 
@@ -285,3 +286,125 @@ def curl(
     )
     if response.status >= 400:
         ctx.exit(EXIT_FAILURE)
+
+
+@clusters.command("generate-data")
+@click.option(
+    "--cluster",
+    type=click.Choice(["source", "target"], case_sensitive=False),
+    required=True,
+    help="The cluster to write to.",
+)
+@click.option("--index-name", required=True, help="The index to write to.")
+@click.option(
+    "--doc-size-bytes",
+    type=click.IntRange(min=1),
+    default=150,
+    show_default=True,
+    help="Approximate size of each document.",
+)
+@click.option("--num-docs", type=click.IntRange(min=1), default=None, help="Documents to insert.")
+@click.option(
+    "--target-size-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Insert this many MiB of documents instead of --num-docs.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Documents per _bulk request.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Most _bulk requests in flight at once.",
+)
+@click.pass_context
+def generate_data(
+    ctx: click.Context,
+    cluster: str,
+    index_name: str,
+    doc_size_bytes: int,
+    num_docs: int | None,
+    target_size_mb: float | None,
+    batch_size: int,
+    concurrency: int,
+) -> None:
+    """Insert generated test documents with concurrent _bulk requests (exactly one of
+    --num-docs or --target-size-mb); exit 1 when fewer were inserted than requested.
+
+    JSON: {"index", "requested", "inserted", "failed", "batches", "doc_size_bytes",
+    "duration", "errors"}
+    """
+    state = state_of(ctx)
+    if (num_docs is None) == (target_size_mb is None):
+        raise click.UsageError("Give exactly one of --num-docs or --target-size-mb")
+    env = load_environment(state)
+    attribute = _CLUSTER_NAMES[cluster.lower()]
+    chosen: Cluster = require(env, attribute)
+
+    async def body(_env: Environment) -> Any:
+        from ._output import spinner
+
+        with spinner(state, f"Inserting documents into {index_name}..."):
+            return await chosen.generate_data(
+                index_name,
+                num_docs=num_docs,
+                target_size_mb=target_size_mb,
+                doc_size_bytes=doc_size_bytes,
+                batch_size=batch_size,
+                max_concurrency=concurrency,
+            )
+
+    result = run_with_env(state, body, needs=(attribute,), env=env)
+    emit(state, result.to_dict(), result.render())
+    if not result.ok:
+        ctx.exit(EXIT_FAILURE)
+
+
+@clusters.command("run-test-benchmarks")
+@click.option(
+    "--cluster",
+    type=click.Choice(["source", "target"], case_sensitive=False),
+    default="source",
+    show_default=True,
+    help="The cluster to benchmark.",
+)
+@click.pass_context
+def run_test_benchmarks(ctx: click.Context, cluster: str) -> None:
+    """Run OpenSearch Benchmark's test-mode workloads (geonames, http_logs, nested, nyc_taxis)
+    against a cluster, one after the other, streaming their output.
+
+    Needs `opensearch-benchmark` on PATH (exit 1 when it is missing or a workload fails).
+
+    JSON: {"cluster", "workloads": [{"workload", "argv", "exit_code", "duration"}]}
+    """
+    state = state_of(ctx)
+    env = load_environment(state)
+    attribute = _CLUSTER_NAMES[cluster.lower()]
+    chosen: Cluster = require(env, attribute)
+    streamed = not state.json
+
+    def show(line: Any) -> None:
+        click.echo(line.text, err=line.stream == "stderr")
+
+    async def body(environment: Environment) -> Any:
+        executor = environment.infra.executor
+        if executor is not None:
+            return await chosen.run_test_benchmarks(executor, on_line=show if streamed else None)
+        from ..infra.commands import SubprocessExecutor
+
+        async with SubprocessExecutor() as local:
+            return await chosen.run_test_benchmarks(local, on_line=show if streamed else None)
+
+    results = run_with_env(state, body, needs=(attribute,), env=env)
+    emit(
+        state,
+        {"cluster": cluster.lower(), "workloads": [r.to_dict() for r in results]},
+        lambda: "\n".join(f"Workload {r.workload} finished ({r.duration:.1f}s)" for r in results),
+    )
