@@ -20,9 +20,9 @@ from collections.abc import Awaitable, Callable
 from benchmarks._util import report
 
 CONCURRENCY = 64
-REQUESTS = 2560
+REQUESTS = 1920
 SEQUENTIAL_REQUESTS = 1000
-ROUNDS = 10
+ROUNDS = 16
 PATH = "/_cluster/health"
 
 

@@ -113,7 +113,11 @@ class AiohttpClient(BaseHttpClient):
     def _timeout(self, total: float) -> aiohttp.ClientTimeout:
         cached = self._timeouts.get(total)
         if cached is None:
-            cached = aiohttp.ClientTimeout(total=total, connect=min(total, self.connect_timeout))
+            # sock_connect, not connect: "connect" arms one more timer on every request, even
+            # when a pooled connection is reused; "total" bounds the pool wait anyway.
+            cached = aiohttp.ClientTimeout(
+                total=total, sock_connect=min(total, self.connect_timeout)
+            )
             if len(self._timeouts) < 32:
                 self._timeouts[total] = cached
         return cached

@@ -144,6 +144,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
         self.raise_for_status = raise_for_status
         self.retry = _as_policy(retry, DEFAULT_RETRY)
         self.clock: Clock = clock or SystemClock()
+        self._urls: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return (
@@ -153,6 +154,18 @@ class BaseHttpClient(AsyncResource, abc.ABC):
 
     def url_for(self, path: str, params: Params | None = None) -> str:
         """The absolute URL a request for ``path`` goes to (base URL + path, encoded)."""
+        if params:
+            return self._build_url(path, params)
+        # Services call the same few paths over and over: remember their URLs.
+        url = self._urls.get(path)
+        if url is None:
+            url = self._build_url(path, None)
+            if len(self._urls) >= 512:
+                self._urls.clear()
+            self._urls[path] = url
+        return url
+
+    def _build_url(self, path: str, params: Params | None) -> str:
         if path.startswith(("http://", "https://")):
             slash = path.find("/", path.index("//") + 2)
             if slash == -1:

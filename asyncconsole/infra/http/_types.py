@@ -23,8 +23,10 @@ class Headers(Mapping[str, str]):
     __slots__ = ("_index", "_items")
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
-        if items is None:
-            self._items: tuple[tuple[str, str], ...] = ()
+        if type(items) is tuple:  # the hot path (responses): no ABC isinstance checks
+            self._items: tuple[tuple[str, str], ...] = items
+        elif items is None:
+            self._items = ()
         elif isinstance(items, Headers):
             self._items = items._items
         elif isinstance(items, Mapping):
