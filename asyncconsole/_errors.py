@@ -134,7 +134,11 @@ class ConfigIssue:
 
 
 class ConfigError(AsyncConsoleError):
-    """The configuration is invalid; ``issues`` lists every problem with its key path."""
+    """The configuration is invalid; ``issues`` lists every problem with its key path.
+
+    Each distinct issue is listed once, in the order first given. ``summary`` is the message
+    without the issues (``str(error)`` and ``message`` include them, one per line).
+    """
 
     def __init__(
         self,
@@ -143,7 +147,8 @@ class ConfigError(AsyncConsoleError):
         *,
         source: str | None = None,
     ) -> None:
-        self.issues: list[ConfigIssue] = list(issues)
+        self.issues: list[ConfigIssue] = list(dict.fromkeys(issues))
+        self.summary = message
         self.source = source
         text = message
         if self.issues:

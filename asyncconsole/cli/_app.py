@@ -170,11 +170,12 @@ def report_error(ctx: click.Context, exc: BaseException) -> int:
     issues: list[dict[str, str]] = []
     if isinstance(exc, ConfigError):
         code = EXIT_USAGE
-        lines = [f"Error: {exc.message}"]
+        # summary, then each issue once (str(exc) would repeat the issues after the summary)
+        message = exc.summary
+        lines = [f"Error: {message}"]
         for issue in exc.issues:
             lines.append(f"  {issue}")
             issues.append({"path": issue.path, "message": issue.message})
-        message = exc.message
     else:
         code = EXIT_USAGE if isinstance(exc, InvalidArgumentError) else EXIT_FAILURE
         message = _one_line(exc)

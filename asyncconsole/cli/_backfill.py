@@ -45,7 +45,7 @@ def describe(ctx: click.Context) -> None:
     async def body(env: Environment) -> dict[str, Any]:
         return _backfill(env).describe()
 
-    data = run_with_env(state, body, needs=("backfill",))
+    data = run_with_env(state, body, needs=("backfill",), opens=())  # config only
     emit(state, data, lambda: _describe_text(data))
 
 

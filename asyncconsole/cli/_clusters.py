@@ -86,7 +86,7 @@ def connection_check(ctx: click.Context, cluster: str | None) -> None:
         found = await asyncio.gather(*(chosen[name].connection_check() for name in names))
         return dict(zip(names, found, strict=True))
 
-    statuses = run_with_env(state, body, env=env)
+    statuses = run_with_env(state, body, needs=tuple(chosen), env=env)
     emit(
         state,
         {name: status.to_dict() for name, status in statuses.items()},
@@ -125,7 +125,7 @@ def cat_indices(ctx: click.Context, refresh: bool, cluster: str | None) -> None:
                 raise result
         return dict(zip(names, found, strict=True))
 
-    results = run_with_env(state, body, env=env)
+    results = run_with_env(state, body, needs=tuple(chosen), env=env)
     errors = {n: r for n, r in results.items() if isinstance(r, Exception)}
     if state.json:
         data: dict[str, Any] = {n: r for n, r in results.items() if n not in errors}
@@ -182,7 +182,7 @@ def clear_indices(ctx: click.Context, cluster: str, acknowledge_risk: bool) -> N
     async def body(_env: Environment) -> Any:
         return await target.clear_indices(confirm=True)
 
-    result = run_with_env(state, body, env=env)
+    result = run_with_env(state, body, needs=(attribute,), env=env)
     emit(state, {"cluster": cluster.lower(), **result.to_dict()}, str(result))
 
 
@@ -272,7 +272,7 @@ def curl(
             timeout=timeout,
         )
 
-    response = run_with_env(state, body, env=env)
+    response = run_with_env(state, body, needs=(attribute,), env=env)
     emit(
         state,
         {

@@ -93,7 +93,7 @@ def delete_topic(
     async def body(env: Environment) -> Any:
         return await _kafka(env).delete_topic(name)
 
-    result = run_with_env(state, body, env=env)
+    result = run_with_env(state, body, needs=("kafka",), env=env)
     emit(state, result.to_dict(), result.render().rstrip("\n"))
 
 

@@ -39,7 +39,7 @@ def describe(ctx: click.Context) -> None:
     async def body(env: Environment) -> dict[str, Any]:
         return _replay(env).describe()
 
-    data = run_with_env(state, body, needs=("replay",))
+    data = run_with_env(state, body, needs=("replay",), opens=())  # config only
 
     def text() -> str:
         import yaml

@@ -1,5 +1,5 @@
-"""Running a command's coroutine: build the environment, check the service it needs is
-configured, open it, run, close it (also on errors and Ctrl-C)."""
+"""Running a command's coroutine: build the environment, check the services it needs are
+configured, open only those, run, close (also on errors and Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -58,18 +58,25 @@ def run_with_env(
     body: Callable[[Environment], Awaitable[T]],
     *,
     needs: tuple[str, ...] = (),
+    opens: tuple[str, ...] | None = None,
     env: Environment | None = None,
 ) -> T:
-    """Run ``body(env)`` inside ``async with env`` on a fresh event loop.
+    """Run ``body(env)`` on a fresh event loop with only the components it ``needs`` open.
 
-    ``needs`` names components that must be configured (checked before anything connects).
+    ``needs`` names the components the command works on: each must be configured (checked
+    before anything connects: ``<X> is not set``, exit 2), and they, with what they depend on
+    (the backfill: the target cluster), are opened before ``body`` runs (``opens`` instead
+    names those to open, e.g. ``()`` for commands that only describe the config). Nothing
+    else is opened unless ``body`` uses it, so a component that cannot open (a Kubernetes
+    backfill without a kubeconfig) does not stop commands that do not use it. Everything
+    opened is closed on the way out, also on errors and Ctrl-C.
     """
     environment = env if env is not None else load_environment(state)
     for component in needs:
         require(environment, component)
 
     async def main() -> T:
-        async with environment:
+        async with environment.using(*(needs if opens is None else opens)):
             return await body(environment)
 
     return asyncio.run(main())

@@ -226,7 +226,7 @@ def delete(ctx: click.Context, acknowledge_risk: bool, all_: bool, name: str | N
             return await _snapshot(env).delete_all()
         return await _snapshot(env).delete(name=name)
 
-    result = run_with_env(state, body, env=env)
+    result = run_with_env(state, body, needs=("snapshot",), env=env)
     emit(state, result.to_dict(), str(result))
     if all_ and not result.ok:
         ctx.exit(EXIT_FAILURE)
@@ -250,7 +250,7 @@ def unregister_repo(ctx: click.Context, acknowledge_risk: bool) -> None:
     async def body(env: Environment) -> Any:
         return await _snapshot(env).unregister_repo()
 
-    result = run_with_env(state, body, env=env)
+    result = run_with_env(state, body, needs=("snapshot",), env=env)
     emit(state, result.to_dict(), str(result))
 
 

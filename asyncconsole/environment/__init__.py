@@ -8,8 +8,13 @@
         report = await env.check()          # every component concurrently -> Report
         print(report.to_dict())
 
+    async with env.using("source_cluster", "target_cluster"):
+        ...                                 # only these (and what they need) are opened
+
 Tests inject fakes through :class:`Infrastructure`; whatever is not injected is built from
-the config with the real implementation, and nothing connects before the environment opens.
+the config with the real implementation. Nothing connects at construction, and a component's
+clients open only when it is used (or named in ``open``/``using``), so one that cannot open
+does not stop the others.
 """
 
 from ._auth import DEFAULT_K8S_SECRET_NAMESPACE, SecretBasicAuth, cluster_auth, secret_region

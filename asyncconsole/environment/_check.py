@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
 from .._clock import Clock
+from .._errors import ConfigError
 
 if TYPE_CHECKING:
     from ..orchestrator import Event, Outcome, Report
@@ -19,9 +20,14 @@ Check = Callable[[], Awaitable[str]]
 
 
 def _detail(outcome: Outcome) -> str | None:
-    # A check returns its one-line detail; failures keep the error's one-liner.
+    # A check returns its one-line detail; failures keep the error's one-liner, except a
+    # ConfigError (e.g. no kubeconfig when opening), whose reasons follow its first line.
     if outcome.ok and outcome.value is not None:
         return str(outcome.value)
+    error = outcome.error
+    if isinstance(error, ConfigError) and error.issues:
+        reasons = "; ".join(str(issue) for issue in error.issues)
+        return f"{type(error).__name__}: {error.summary} ({reasons})"
     return None
 
 

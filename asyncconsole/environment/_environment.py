@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Self
 
 from .._resource import AsyncResource
 from ..config import MigrationConfig
-from ._check import DEFAULT_CHECK_TIMEOUT, run_checks
-from ._infra import Infrastructure, Resources
+from ._check import DEFAULT_CHECK_TIMEOUT, Check, run_checks
+from ._infra import Infrastructure
+from ._resources import Resources
 from ._wiring import Wiring
 
 if TYPE_CHECKING:
@@ -44,17 +46,25 @@ class Environment(AsyncResource):
 
     ``Environment.from_file(path)`` reads the same file as console_link. Building does no I/O
     (console_link loaded the kube config, made temporary directories and wrote Kafka property
-    files in its constructors): clients connect when the environment opens.
-    ``async with env:`` opens every client concurrently and closes every one on exit, also
-    when opening one of them failed. Secrets (``user_secret_arn``, ``k8s_secret_name``) are
-    fetched once, on the first request that needs them (console_link fetched them on every
-    request).
+    files in its constructors), and opening the environment connects nothing either: each
+    component's clients and managers open when the component is first used (or named in
+    :meth:`open` / :meth:`using`), so a component that cannot open (a Kubernetes backfill on a
+    machine without a kubeconfig) only fails where it is used. ``async with env:`` closes every
+    one of them on exit, also when cancelled. Secrets (``user_secret_arn``,
+    ``k8s_secret_name``) are fetched once, on the first request that needs them (console_link
+    fetched them on every request).
 
     Components are ``None`` when not configured::
 
         async with Environment.from_file("migration_services.yaml") as env:
-            report = await env.check()            # every component's check, concurrently
-            await env.backfill.scale(8)
+            report = await env.check()            # each check opens its own component
+            await env.backfill.scale(8)           # opens the target and Kubernetes, if not yet
+
+        async with env.using("source_cluster", "target_cluster"):
+            ...                                   # those two are open (or it raised)
+
+    A component opens what it depends on too: ``backfill`` the target cluster, ``snapshot``
+    the source, ``metadata`` the target and the source.
 
     Args:
         config: The validated configuration.
@@ -91,6 +101,8 @@ class Environment(AsyncResource):
         self._resources = Resources()
         wiring = Wiring(config, self.infra, self.clock, self._resources)
         built = wiring.build()
+        self._uses = wiring.uses
+        self._depends = wiring.depends
         self.source_cluster = built.source_cluster
         self.target_cluster = built.target_cluster
         self.proxy = built.proxy
@@ -149,18 +161,100 @@ class Environment(AsyncResource):
         found = {name: getattr(self, name) for name in COMPONENTS}
         return {name: component for name, component in found.items() if component is not None}
 
+    def _select(self, components: Iterable[str] | None) -> dict[str, Any]:
+        """The named configured components (all when ``None``), in :data:`COMPONENTS` order."""
+        available = self.components
+        if components is None:
+            return available
+        wanted = [components] if isinstance(components, str) else list(dict.fromkeys(components))
+        unknown = [name for name in wanted if name not in COMPONENTS]
+        if unknown:
+            raise ValueError(
+                f"unknown component(s) {', '.join(map(repr, unknown))}; "
+                f"components are {', '.join(COMPONENTS)}"
+            )
+        missing = [name for name in wanted if name not in available]
+        if missing:
+            configured = ", ".join(available) or "none"
+            raise ValueError(f"not configured: {', '.join(missing)} (configured: {configured})")
+        return {name: available[name] for name in COMPONENTS if name in wanted}
+
+    def _needed(self, names: Iterable[str]) -> list[Any]:
+        """The resources of ``names`` and of the components they depend on, each once."""
+        found: list[Any] = []
+
+        def visit(name: str) -> None:
+            for dependency in self._depends.get(name, ()):
+                if getattr(self, dependency) is not None:
+                    visit(dependency)
+            for obj in self._uses.get(name, ()):
+                if not any(obj is seen for seen in found):
+                    found.append(obj)
+
+        for name in names:
+            visit(name)
+        return found
+
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def _open(self) -> None:
-        await self._resources.open_all()
+    async def open(self, *, components: Iterable[str] | None = None) -> Self:
+        """Open the environment, and the named components' resources now, concurrently.
+
+        Other components open when first used. Pair with :meth:`aclose` (or use ``async
+        with env:`` / ``async with env.using(...):``); opening again only opens more
+        components.
+
+        Args:
+            components: Components to open now (see :data:`COMPONENTS`), with what they
+                depend on; ``None``: none.
+
+        Raises:
+            ValueError: ``components`` names something unknown or not configured.
+            Exception: What opening a resource raised (e.g. ``ConfigError`` "no Kubernetes
+                configuration found"); if this call opened the environment, it is closed
+                again, so nothing stays open.
+        """
+        names = list(self._select(components)) if components is not None else []
+        first = not self._opened
+        await super().open()
+        if names:
+            try:
+                await self._resources.open_objects(self._needed(names))
+            except BaseException:
+                if first:
+                    await self.aclose()
+                raise
+        return self
+
+    @contextlib.asynccontextmanager
+    async def using(self, *components: str) -> AsyncIterator[Self]:
+        """``async with env.using("source_cluster", "target_cluster"):`` opens those
+        components (and what they depend on) before the block and, if this opened the
+        environment, closes it after.
+
+        Nothing else is opened unless used in the block. Raises as :meth:`open` does.
+        """
+        first = not self._opened
+        await self.open(components=components)
+        try:
+            yield self
+        finally:
+            if first:
+                await self.aclose()
 
     async def _close(self) -> None:
         await self._resources.close_all()
 
     @property
     def resources(self) -> list[tuple[str, Any]]:
-        """``(name, object)`` of every client and manager the environment opens and closes."""
+        """``(name, object)`` of every client and manager the environment manages (opened
+        when needed, closed with the environment)."""
         return list(self._resources)
+
+    @property
+    def opened_resources(self) -> list[tuple[str, Any]]:
+        """``(name, object)`` of the resources opened so far."""
+        return self._resources.opened()
 
     # -- health ------------------------------------------------------------------------------
 
@@ -176,7 +270,10 @@ class Environment(AsyncResource):
 
         One slow or failing component does not hold up or cancel the others: each has its
         own ``timeout``, and the wall time is the slowest check's, not the sum (console_link
-        checked one component after another). Opens the environment if it is not open yet
+        checked one component after another). Each check first opens its component's
+        resources, so a component that cannot open (no kubeconfig for a Kubernetes backfill)
+        is that component's ``failed`` (or ``timed_out``) outcome, with the reason as its
+        detail, and the others report normally. Opens the environment if it is not open yet
         (close it with :meth:`aclose`, or use ``async with``).
 
         Args:
@@ -195,31 +292,28 @@ class Environment(AsyncResource):
         Raises:
             ValueError: ``components`` names something unknown or not configured.
         """
-        available = self.components
-        if components is None:
-            selected = available
-        else:
-            wanted = list(dict.fromkeys(components))
-            unknown = [name for name in wanted if name not in COMPONENTS]
-            if unknown:
-                raise ValueError(
-                    f"unknown component(s) {', '.join(map(repr, unknown))}; "
-                    f"components are {', '.join(COMPONENTS)}"
-                )
-            missing = [name for name in wanted if name not in available]
-            if missing:
-                configured = ", ".join(available) or "none"
-                raise ValueError(f"not configured: {', '.join(missing)} (configured: {configured})")
-            selected = {name: available[name] for name in COMPONENTS if name in wanted}
+        selected = self._select(components)
         if not self._opened:
             await self.open()
         return await run_checks(
-            {name: component.check for name, component in selected.items()},
+            {
+                name: self._opened_first(name, component.check)
+                for name, component in selected.items()
+            },
             timeout=timeout,
             max_concurrency=max_concurrency,
             clock=self.clock,
             on_event=on_event,
         )
+
+    def _opened_first(self, name: str, check: Check) -> Check:
+        needed = self._needed([name])
+
+        async def opened_then_checked() -> str:
+            await self._resources.open_objects(needed)
+            return await check()
+
+        return opened_then_checked
 
     # -- description -------------------------------------------------------------------------
 

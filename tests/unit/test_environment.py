@@ -76,7 +76,10 @@ def test_target_only_builds_and_everything_else_is_none() -> None:
     env, clients = env_for({"target_cluster": {"endpoint": "http://t:9200", "no_auth": None}})
     assert env.target_cluster is not None
     assert env.target_cluster.name == "target"
-    assert env.target_cluster.http is clients.built["http://t:9200"]
+    # services hold an on-demand view of each client (it opens the client on first use)
+    view: Any = env.target_cluster.http
+    assert view.__wrapped__ is clients.built["http://t:9200"]
+    assert isinstance(env.target_cluster.http, FakeHttpClient)
     for name in COMPONENTS:
         if name != "target_cluster":
             assert getattr(env, name) is None, name
@@ -238,12 +241,14 @@ async def test_open_failure_closes_every_other_resource() -> None:
     env, clients = env_for(
         {"source_cluster": SOURCE, "target_cluster": TARGET}, http=Mixed(), k8s=k8s
     )
+    # `async with env:` opens nothing ahead of time; naming the components opens them now
     with pytest.raises(ConnectionRefusedError, match="cannot open this one"):
-        async with env:
+        async with env.using("source_cluster", "target_cluster"):
             pytest.fail("the block must not run")  # pragma: no cover
     assert len(clients.built) == 2
     assert all(c.closed for c in clients.built.values())
     assert k8s.closed
+    assert env.closed
 
 
 async def test_injected_objects_can_stay_the_callers() -> None:
@@ -559,7 +564,8 @@ async def test_full_services_yaml_builds_every_service_wired_right() -> None:
     assert isinstance(env.replay, Replay)
     assert env.replay.kind == "ecs"
     assert isinstance(env.metrics, MetricsService)
-    assert env.metrics.collector is fakes["metrics"]
+    collector: Any = env.metrics.collector
+    assert collector.__wrapped__ is fakes["metrics"]
     assert isinstance(env.metadata, MetadataMigration)
     assert isinstance(env.kafka, Kafka)
     expected = ["source_cluster", "target_cluster", "snapshot", "backfill", "replay"]
