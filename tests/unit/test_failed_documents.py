@@ -335,3 +335,41 @@ async def test_reset_waits_for_workers_and_refuses_a_missing_stream() -> None:
         assert result.archive is None
         assert result.failed_documents_location is None
         assert "No working state to archive." in result.render()
+
+
+async def test_environment_injects_the_object_store() -> None:
+    from asyncconsole import Environment
+    from asyncconsole.environment import Infrastructure
+
+    store = await seeded({f"{ROOT}f.ndjson.gz": gz([rec("1", "t"), rec("1", "u")])})
+    config = {
+        "target_cluster": {"endpoint": "http://127.0.0.1:9", "no_auth": None},
+        "backfill": {
+            "reindex_from_snapshot": {
+                "k8s": {"namespace": "ma", "deployment_name": "rfs"},
+                "backfill_session_name": SESSION,
+                "failed_document_stream": {"s3_bucket": BUCKET},
+            }
+        },
+    }
+    from asyncconsole.infra.kubernetes import FakeK8sManager
+
+    env = Environment.from_dict(
+        config, infra=Infrastructure(object_store=store, k8s=FakeK8sManager())
+    )
+    assert env.backfill is not None
+    stream = env.backfill.failed_documents
+    assert stream is not None
+    assert stream.location == f"s3://{BUCKET}/{ROOT}"
+    assert await stream.count() == 1
+    plain = Environment.from_dict(
+        {
+            **config,
+            "backfill": {
+                "reindex_from_snapshot": {"k8s": {"namespace": "a", "deployment_name": "b"}}
+            },
+        },
+        infra=Infrastructure(object_store=store, k8s=FakeK8sManager()),
+    )
+    assert plain.backfill is not None
+    assert plain.backfill.failed_documents is None
