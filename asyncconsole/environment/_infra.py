@@ -1,13 +1,11 @@
 """The infrastructure an :class:`~asyncconsole.Environment` runs on: injected, or built from
-the config with the real implementations (lazily imported, nothing connected until opened)."""
+the config with the real implementations (lazily imported, nothing connected until used)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from .._clock import Clock, SystemClock
 
@@ -22,14 +20,7 @@ if TYPE_CHECKING:
     from ..infra.s3 import ObjectStore
     from ..infra.secrets import SecretStore
 
-__all__ = [
-    "HttpClientFactory",
-    "Infrastructure",
-    "Resources",
-    "aiohttp_client_factory",
-]
-
-_log = logging.getLogger("asyncconsole.environment")
+__all__ = ["HttpClientFactory", "Infrastructure", "aiohttp_client_factory"]
 
 HttpClientFactory: TypeAlias = "Callable[[ClusterConfig, HttpAuth | None], HttpClient]"
 """Builds the HTTP client of one cluster from its config and resolved auth (not yet opened)."""
@@ -49,7 +40,8 @@ class Infrastructure:
 
     Attributes:
         http: Factory of cluster HTTP clients ``(cluster config, auth) -> HttpClient``; the
-            clients it returns belong to the environment (opened and closed with it).
+            clients it returns belong to the environment (opened when their component is first
+            needed, closed with the environment).
         executor: Runs the metadata-migration and Kafka command-line tools.
         docker: Docker Engine for ``docker`` backfill/replay deployments.
         k8s: Kubernetes for ``k8s`` deployments and ``k8s_secret_name`` credentials.
@@ -64,8 +56,9 @@ class Infrastructure:
         metadata_tool: Path of the MetadataMigration tool (default: the Migration Assistant's
             ``/root/metadataMigration/bin/MetadataMigration``).
         kafka_tools_home: Directory searched first for the Kafka command-line scripts.
-        manage_injected: Whether the environment also opens and closes the objects given here
-            (``False`` leaves them to the caller, e.g. when shared between environments).
+        manage_injected: Whether the environment also opens (when first needed) and closes the
+            objects given here (``False`` leaves them to the caller, who opens them first, e.g.
+            when shared between environments).
     """
 
     http: HttpClientFactory | None = None
@@ -111,85 +104,3 @@ def aiohttp_client_factory(
         )
 
     return build
-
-
-class Resources:
-    """Objects the environment opens and closes, in the order they were added.
-
-    Anything with ``open()`` is opened and anything with ``aclose()`` closed; other objects
-    (``FakeCommandExecutor``) are simply carried along.
-    """
-
-    def __init__(self) -> None:
-        self._items: list[tuple[str, Any]] = []
-
-    def add(self, name: str, obj: Any) -> None:
-        """Manage ``obj`` (once, however often it is added) under ``name``."""
-        if not any(existing is obj for _, existing in self._items):
-            self._items.append((name, obj))
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    async def open_all(self) -> None:
-        """Open every resource concurrently; if any fails, close them all and raise.
-
-        The first failure (in the order added) is raised; the others are added to it as notes.
-        """
-        failures: list[tuple[int, str, Exception]] = []
-
-        async def open_one(index: int, name: str, obj: Any) -> None:
-            try:
-                await obj.open()
-            except Exception as exc:
-                failures.append((index, name, exc))
-
-        try:
-            async with asyncio.TaskGroup() as tg:
-                for index, (name, obj) in enumerate(self._items):
-                    if callable(getattr(obj, "open", None)):
-                        tg.create_task(open_one(index, name, obj))
-        except BaseException:
-            await self.close_all()
-            raise
-        if failures:
-            await self.close_all()
-            failures.sort(key=lambda failure: failure[0])
-            first = failures[0][2]
-            for _, name, exc in failures[1:]:
-                first.add_note(f"also failed to open {name}: {type(exc).__name__}: {exc}")
-            raise first
-
-    async def close_all(self) -> None:
-        """Close every resource concurrently, even if some fail (failures are logged).
-
-        Closing is shielded from cancellation so nothing is left open when the caller is
-        cancelled while leaving ``async with``.
-        """
-
-        async def close_one(name: str, obj: Any) -> None:
-            try:
-                await obj.aclose()
-            except Exception:
-                _log.warning("closing %s failed", name, exc_info=True)
-
-        async def close_everything() -> None:
-            async with asyncio.TaskGroup() as tg:
-                for name, obj in reversed(self._items):
-                    if callable(getattr(obj, "aclose", None)):
-                        tg.create_task(close_one(name, obj))
-
-        # Run to completion even if we are cancelled meanwhile, then pass the cancellation on.
-        task = asyncio.get_running_loop().create_task(close_everything())
-        cancelled = False
-        while not task.done():
-            try:
-                await asyncio.shield(task)
-            except asyncio.CancelledError:
-                cancelled = True
-        if cancelled:
-            raise asyncio.CancelledError
-        task.result()

@@ -1,16 +1,19 @@
 """From config to services: console_link's construction order, with the infrastructure each
-service needs injected or built (lazily imported; nothing connects here)."""
+service needs injected or built (lazily imported; nothing connects here), and a record of
+which resources each component uses so that it can be opened alone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 from .._clock import Clock
 from .._errors import ConfigError, ConfigIssue
 from ._auth import cluster_auth, secret_region
-from ._infra import HttpClientFactory, Infrastructure, Resources, aiohttp_client_factory
+from ._infra import HttpClientFactory, Infrastructure, aiohttp_client_factory
+from ._resources import Resources
 
 if TYPE_CHECKING:
     from ..config import ClusterConfig, DeployedConfig, MigrationConfig
@@ -62,6 +65,11 @@ class Wiring:
     ``client_options`` reach the clusters, the replayer, the backfill and the metrics source
     (and, here, every other AWS client too). Every problem becomes a :class:`ConfigIssue`
     with its key path, and all of them are raised together.
+
+    Services get each managed resource as an on-demand view (see :class:`Resources`).
+    ``uses[component]`` lists the resources a component's own objects call, and
+    ``depends[component]`` the components it calls (backfill: the target; snapshot: the
+    source; metadata: target and source), so the environment can open a component alone.
     """
 
     def __init__(
@@ -72,13 +80,17 @@ class Wiring:
         self.clock = clock
         self.resources = resources
         self.issues: list[ConfigIssue] = []
+        self.uses: dict[str, list[Any]] = {}
+        self.depends: dict[str, tuple[str, ...]] = {}
+        self._recording: list[Any] | None = None
         options = config.client_options
         self.user_agent_extra = options.user_agent_extra if options is not None else None
         self._http_factory: HttpClientFactory | None = infra.http
-        self._docker: dict[str | None, DockerManager] = {}
+        self._docker: dict[str | None, tuple[str, DockerManager]] = {}
         self._ecs: dict[str | None, ECSManager] = {}
         self._k8s: K8sManager | None = None
         self._secret_stores: dict[str | None, SecretStore] = {}
+        self._secret_managers: dict[str | None, SecretStore] = {}
         self._executor: CommandExecutor | None = None
         self._object_stores: dict[tuple[str | None, str | None], ObjectStore] = {}
         if infra.manage_injected:
@@ -88,6 +100,32 @@ class Wiring:
                     resources.add(name, injected)
 
     # -- helpers -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _component(self, name: str, *, depends: tuple[str, ...] = ()) -> Iterator[None]:
+        """Record the resources used meanwhile as ``name``'s."""
+        self.depends[name] = depends
+        self._recording = self.uses.setdefault(name, [])
+        try:
+            yield
+        finally:
+            self._recording = None
+
+    def _record(self, objects: list[Any]) -> None:
+        recording = self._recording
+        if recording is not None:
+            recording.extend(o for o in objects if not any(o is seen for seen in recording))
+
+    def _managed(self, name: str, obj: T) -> T:
+        """``obj`` managed by the environment, recorded for the component being built, as the
+        on-demand view services hold."""
+        self.resources.add(name, obj)
+        self._record([obj])
+        return self.resources.on_demand(obj)
+
+    def _injected(self, name: str, obj: T) -> T:
+        # The caller's own (manage_injected=False) is used as given: they opened it.
+        return self._managed(name, obj) if self.infra.manage_injected else obj
 
     def _step(self, path: str, build: Callable[[], T]) -> T | None:
         try:
@@ -110,44 +148,61 @@ class Wiring:
         built = Built()
         if config.source_cluster is not None:
             source_config = config.source_cluster
-            source_auth = self._step("source_cluster", lambda: self._auth(source_config))
-            built.source_cluster = self._step(
-                "source_cluster", lambda: self._cluster(source_config, source_auth, "source")
-            )
+            with self._component("source_cluster"):
+                source_auth = self._step("source_cluster", lambda: self._auth(source_config))
+                # what the auth reads credentials with (a secret store, Kubernetes)
+                source_auth_uses = list(self.uses["source_cluster"])
+                built.source_cluster = self._step(
+                    "source_cluster", lambda: self._cluster(source_config, source_auth, "source")
+                )
             proxy_config = config.proxy
             if proxy_config is not None:
-                # The proxy inherits the source's auth; basic credentials (and so a secret)
-                # are shared, SigV4 is signed for the source's endpoint.
-                proxy_auth = (
-                    source_auth
-                    if proxy_config.auth_kind == "basic_auth"
-                    else self._step("source_cluster.proxy", lambda: self._auth(proxy_config))
-                )
-                built.proxy = self._step(
-                    "source_cluster.proxy",
-                    lambda: self._cluster(proxy_config, proxy_auth, "proxy"),
-                )
+                with self._component("proxy"):
+                    # The proxy inherits the source's auth; basic credentials (and so a secret)
+                    # are shared, SigV4 is signed for the source's endpoint.
+                    if proxy_config.auth_kind == "basic_auth":
+                        proxy_auth = source_auth
+                        self._record(source_auth_uses)
+                    else:
+                        proxy_auth = self._step(
+                            "source_cluster.proxy", lambda: self._auth(proxy_config)
+                        )
+                    built.proxy = self._step(
+                        "source_cluster.proxy",
+                        lambda: self._cluster(proxy_config, proxy_auth, "proxy"),
+                    )
         if config.target_cluster is not None:
             target_config = config.target_cluster
-            built.target_cluster = self._step(
-                "target_cluster",
-                lambda: self._cluster(target_config, self._auth(target_config), "target"),
-            )
+            with self._component("target_cluster"):
+                built.target_cluster = self._step(
+                    "target_cluster",
+                    lambda: self._cluster(target_config, self._auth(target_config), "target"),
+                )
         if config.metrics_source is not None:
-            built.metrics = self._step("metrics_source", self._metrics)
+            with self._component("metrics"):
+                built.metrics = self._step("metrics_source", self._metrics)
         if config.backfill is not None:
-            built.backfill = self._step("backfill", lambda: self._backfill(built.target_cluster))
+            with self._component("backfill", depends=("target_cluster",)):
+                built.backfill = self._step(
+                    "backfill", lambda: self._backfill(built.target_cluster)
+                )
         if config.replay is not None:
-            built.replay = self._step("replay", self._replay)
+            with self._component("replay"):
+                built.replay = self._step("replay", self._replay)
         if config.snapshot is not None:
-            built.snapshot = self._step("snapshot", lambda: self._snapshot(built.source_cluster))
+            with self._component("snapshot", depends=("source_cluster",)):
+                built.snapshot = self._step(
+                    "snapshot", lambda: self._snapshot(built.source_cluster)
+                )
         if config.metadata_migration is not None:
-            built.metadata = self._step(
-                "metadata_migration",
-                lambda: self._metadata(built.target_cluster, built.source_cluster),
-            )
+            with self._component("metadata", depends=("target_cluster", "source_cluster")):
+                built.metadata = self._step(
+                    "metadata_migration",
+                    lambda: self._metadata(built.target_cluster, built.source_cluster),
+                )
         if config.kafka is not None:
-            built.kafka = self._step("kafka", self._kafka)
+            with self._component("kafka"):
+                built.kafka = self._step("kafka", self._kafka)
         if self.issues:
             raise ConfigError("Invalid configuration", self.issues)
         return built
@@ -155,10 +210,17 @@ class Wiring:
     # -- infrastructure ----------------------------------------------------------------------
 
     def _auth(self, config: ClusterConfig) -> HttpAuth | None:
+        k8s_secret = (
+            config.auth_kind == "basic_auth"
+            and config.basic_auth is not None
+            and config.basic_auth.credential_source == "k8s_secret"
+        )
+        # Built now (not on the first request) so that it is one of the cluster's resources.
+        k8s = self._kubernetes() if k8s_secret else None
         return cluster_auth(
             config,
             secret_store=self._secret_store,
-            k8s=self._kubernetes,
+            k8s=(lambda: k8s) if k8s is not None else self._kubernetes,
             k8s_namespace=self.infra.k8s_secret_namespace,
             clock=self.infra.clock,
         )
@@ -169,54 +231,59 @@ class Wiring:
             factory = self._http_factory = aiohttp_client_factory(
                 user_agent_extra=self.user_agent_extra, clock=self.infra.clock
             )
-        client = factory(config, auth)
-        self.resources.add(f"{name} http", client)
-        return client
+        return self._managed(f"{name} http", factory(config, auth))
 
     def _secret_store(self, secret_id: str) -> SecretStore:
         from ..infra.secrets import CachedSecretStore
 
         region = None if self.infra.secrets is not None else secret_region(secret_id)
-        store = self._secret_stores.get(region)
-        if store is None:
-            inner = self.infra.secrets
-            if inner is None:
-                from ..infra.secrets import AwsSecretsManager
+        inner = self.infra.secrets
+        if inner is None:
+            from ..infra.secrets import AwsSecretsManager
 
-                inner = AwsSecretsManager(
+            name = f"secretsmanager {region or 'default'}"
+            built = self._secret_managers.get(region)
+            if built is None:
+                built = self._secret_managers[region] = AwsSecretsManager(
                     region=region,
                     endpoint_url=self.infra.aws_endpoint_url,
                     user_agent_extra=self.user_agent_extra,
                     clock=self.infra.clock,
                 )
-                self.resources.add(f"secretsmanager {region or 'default'}", inner)
-            store = inner if isinstance(inner, CachedSecretStore) else CachedSecretStore(inner)
+            view = self._managed(name, built)
+        else:
+            view = self._injected("secrets", inner)
+        store = self._secret_stores.get(region)
+        if store is None:
+            cached = isinstance(inner, CachedSecretStore)
+            store = view if cached else CachedSecretStore(view)
             self._secret_stores[region] = store
         return store
 
     def _kubernetes(self) -> K8sManager:
-        k8s = self.infra.k8s or self._k8s
+        if self.infra.k8s is not None:
+            return self._injected("k8s", self.infra.k8s)
+        k8s = self._k8s
         if k8s is None:
             from ..infra.kubernetes import KubernetesManager
 
             k8s = self._k8s = KubernetesManager()
-            self.resources.add("kubernetes", k8s)
-        return k8s
+        return self._managed("kubernetes", k8s)
 
     def _docker_manager(self, socket: str | None) -> DockerManager:
         if self.infra.docker is not None:
-            return self.infra.docker
-        docker = self._docker.get(socket)
-        if docker is None:
+            return self._injected("docker", self.infra.docker)
+        found = self._docker.get(socket)
+        if found is None:
             from ..infra.docker import DockerEngineManager
 
-            docker = self._docker[socket] = DockerEngineManager(socket, clock=self.infra.clock)
-            self.resources.add(f"docker {docker.url}", docker)
-        return docker
+            engine = DockerEngineManager(socket, clock=self.infra.clock)
+            found = self._docker[socket] = (f"docker {engine.url}", engine)
+        return self._managed(*found)
 
     def _ecs_manager(self, region: str | None) -> ECSManager:
         if self.infra.ecs is not None:
-            return self.infra.ecs
+            return self._injected("ecs", self.infra.ecs)
         ecs = self._ecs.get(region)
         if ecs is None:
             from ..infra.ecs import AwsECSManager
@@ -227,21 +294,21 @@ class Wiring:
                 user_agent_extra=self.user_agent_extra,
                 clock=self.infra.clock,
             )
-            self.resources.add(f"ecs {region or 'default'}", ecs)
-        return ecs
+        return self._managed(f"ecs {region or 'default'}", ecs)
 
     def _command_executor(self) -> CommandExecutor:
-        executor = self.infra.executor or self._executor
+        if self.infra.executor is not None:
+            return self._injected("executor", self.infra.executor)
+        executor = self._executor
         if executor is None:
             from ..infra.commands import SubprocessExecutor
 
             executor = self._executor = SubprocessExecutor()
-            self.resources.add("executor", executor)
-        return executor
+        return self._managed("executor", executor)
 
     def _collector(self) -> MetricsCollector:
         if self.infra.metrics is not None:
-            return self.infra.metrics
+            return self._injected("metrics", self.infra.metrics)
         source = self.config.metrics_source
         assert source is not None
         collector: MetricsCollector
@@ -265,8 +332,7 @@ class Wiring:
                 user_agent_extra=self.user_agent_extra,
                 clock=self.infra.clock,
             )
-        self.resources.add(f"metrics {source.kind}", collector)
-        return collector
+        return self._managed(f"metrics {source.kind}", collector)
 
     def _workers(self, deployed: DeployedConfig, *, role: Role, session: str) -> WorkerDeployment:
         from ..config import DockerDeploymentConfig, ECSDeploymentConfig
@@ -325,7 +391,7 @@ class Wiring:
     def _object_store(self, region: str | None, endpoint: str | None) -> ObjectStore:
         """The injected object store, else one ``AwsS3Store`` per region and endpoint."""
         if self.infra.object_store is not None:
-            return self.infra.object_store
+            return self._injected("object_store", self.infra.object_store)
         from ..infra.s3 import AwsS3Store
 
         endpoint = endpoint or self.infra.aws_endpoint_url
@@ -338,8 +404,7 @@ class Wiring:
                 user_agent_extra=self.user_agent_extra,
                 clock=self.infra.clock,
             )
-            self.resources.add(f"s3 {region or 'default'} {endpoint or 'aws'}", store)
-        return store
+        return self._managed(f"s3 {region or 'default'} {endpoint or 'aws'}", store)
 
     def _replay(self) -> Replay:
         from ..services.replay import Replay
