@@ -138,13 +138,17 @@ class BaseHttpClient(AsyncResource, abc.ABC):
             base_url = base_url.rstrip("/")
         if not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-        self.base_url = base_url
+        self._base_url = base_url
         self.auth = auth
         self.timeout = float(timeout)
         self.raise_for_status = raise_for_status
         self.retry = _as_policy(retry, DEFAULT_RETRY)
         self.clock: Clock = clock or SystemClock()
         self._urls: dict[str, str] = {}
+
+    @property
+    def base_url(self) -> str | None:
+        return self._base_url
 
     def __repr__(self) -> str:
         return (
@@ -172,10 +176,10 @@ class BaseHttpClient(AsyncResource, abc.ABC):
                 prefix, rest = path, "/"
             else:
                 prefix, rest = path[:slash], path[slash:]
-        elif self.base_url is None:
+        elif self._base_url is None:
             raise ValueError(f"{path!r} is not an absolute URL and the client has no base_url")
         else:
-            prefix = self.base_url
+            prefix = self._base_url
             rest = path if path.startswith("/") else "/" + path
         raw_path, _, query = rest.partition("?")
         raw_path, _, _ = raw_path.partition("#")

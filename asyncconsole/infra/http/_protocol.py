@@ -15,7 +15,10 @@ __all__ = ["HttpClient"]
 class HttpClient(Protocol):
     """An async HTTP client bound to a base URL, with auth, timeouts and retries built in."""
 
-    base_url: str | None
+    @property
+    def base_url(self) -> str | None:
+        """The URL request paths are appended to (None: paths must be absolute URLs)."""
+        ...
 
     async def request(
         self,
