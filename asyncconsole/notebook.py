@@ -8,14 +8,19 @@ asyncconsole[notebook]`` brings both)::
     series = await env.metrics.get_data("replayer", "kafkaCommitCount")
     frame = to_dataframe(series)        # index: UTC timestamps; one column per series
     plot(series)                        # a matplotlib Axes, drawn inline in Jupyter
+
+A single :class:`~asyncconsole.infra.metrics.MetricSeries` has the same as methods
+(``series.to_dataframe()``, ``series.plot()``) and draws itself as a table in Jupyter and in
+rich terminals.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from ._display import Table, html_table, table
 
 if TYPE_CHECKING:
     from .infra.metrics import MetricSeries
@@ -114,21 +119,20 @@ def plot(
     return axes
 
 
+def _series_table(
+    series: MetricSeries | Iterable[MetricSeries], *, title: str | None = None
+) -> Table:
+    """One row per timestamp, one column per series (see :func:`column_name`); gaps are empty."""
+    columns = _columns(_as_list(series))
+    times = sorted({moment for values in columns.values() for moment in values})
+    rows = (
+        (moment.isoformat(), *(values.get(moment) for values in columns.values()))
+        for moment in times
+    )
+    return table(["timestamp (UTC)", *columns], rows, title=title, css_class="asyncconsole-metrics")
+
+
 def series_html(series: MetricSeries | Iterable[MetricSeries]) -> str:
     """An HTML table (one row per timestamp, one column per series) for notebooks; no pandas
     needed. Every value is escaped."""
-    columns = _columns(_as_list(series))
-    times = sorted({moment for values in columns.values() for moment in values})
-    esc = html.escape
-    head = "".join(f"<th>{esc(name)}</th>" for name in columns)
-    rows = []
-    for moment in times:
-        cells = "".join(
-            f"<td>{values[moment]:g}</td>" if moment in values else "<td></td>"
-            for values in columns.values()
-        )
-        rows.append(f"<tr><td>{esc(moment.isoformat())}</td>{cells}</tr>")
-    return (
-        '<table class="asyncconsole-metrics"><thead><tr><th>timestamp (UTC)</th>'
-        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    return html_table(_series_table(series))

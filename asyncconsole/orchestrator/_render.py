@@ -1,16 +1,17 @@
 """One look for outcomes everywhere: a rich table for terminals and an HTML table for notebooks.
 
-Both draw the same rows (name, status, duration, attempts, one-line detail); statuses are
-coloured alike in both. rich is imported only when a table is actually drawn.
+Both draw the same rows (name, status, duration, attempts, one-line detail) through the shared
+renderer of :mod:`asyncconsole._display`, so statuses are coloured alike in both and like every
+other result. rich is imported only when a table is actually drawn.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._display import Badge, Column, Table, badge, html_table, rich_table
 from ._outcome import Outcome
 
 if TYPE_CHECKING:
@@ -18,25 +19,13 @@ if TYPE_CHECKING:
 
 __all__ = ["format_duration", "live_table", "outcomes_html", "outcomes_table"]
 
-STATUS_COLOURS = {
-    "ok": "green",
-    "failed": "red",
-    "timed_out": "yellow",
-    "cancelled": "magenta",
-    "running": "cyan",
-    "waiting": "blue",
-    "pending": "bright_black",
-}
-_HTML_COLOURS = {
-    "ok": "#1a7f37",
-    "failed": "#cf222e",
-    "timed_out": "#9a6700",
-    "cancelled": "#8250df",
-    "running": "#0969da",
-    "waiting": "#0550ae",
-    "pending": "#6e7781",
-}
-_HEADERS = ("Name", "Status", "Duration", "Attempts", "Detail")
+_COLUMNS = (
+    Column("Name"),
+    Column("Status", no_wrap=True),
+    Column("Duration", justify="right", no_wrap=True),
+    Column("Attempts", justify="right", no_wrap=True),
+    Column("Detail"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +46,10 @@ class _Row:
             outcome.detail,
         )
 
-    def cells(self) -> tuple[str, str, str, str, str]:
+    def cells(self) -> tuple[str, Badge, str, str, str]:
         duration = format_duration(self.duration) if self.duration is not None else ""
         attempts = str(self.attempts) if self.attempts else ""
-        return (self.name, self.status, duration, attempts, self.detail)
+        return (self.name, badge(self.status), duration, attempts, self.detail)
 
 
 def format_duration(seconds: float) -> str:
@@ -73,27 +62,12 @@ def format_duration(seconds: float) -> str:
     return f"{minutes}m {secs:02d}s"
 
 
-def _table(rows: Iterable[_Row], title: str | None) -> Any:
-    from rich.table import Table
-    from rich.text import Text
+def _spec(rows: Iterable[_Row], title: str | None, css_class: str | None = None) -> Table:
+    return Table(_COLUMNS, tuple(row.cells() for row in rows), title=title, css_class=css_class)
 
-    table = Table(title=title, title_justify="left")
-    table.add_column(_HEADERS[0], overflow="fold")
-    table.add_column(_HEADERS[1], no_wrap=True)
-    table.add_column(_HEADERS[2], justify="right", no_wrap=True)
-    table.add_column(_HEADERS[3], justify="right", no_wrap=True)
-    table.add_column(_HEADERS[4], overflow="fold")
-    for row in rows:
-        name, status, duration, attempts, detail = row.cells()
-        colour = STATUS_COLOURS.get(status, "")
-        table.add_row(
-            Text(name),
-            Text(status, style=f"bold {colour}".strip()),
-            duration,
-            attempts,
-            Text(detail),
-        )
-    return table
+
+def _table(rows: Iterable[_Row], title: str | None) -> Any:
+    return rich_table(_spec(rows, title))
 
 
 def outcomes_table(outcomes: Iterable[Outcome], *, title: str | None = None) -> Any:
@@ -103,22 +77,7 @@ def outcomes_table(outcomes: Iterable[Outcome], *, title: str | None = None) -> 
 
 def outcomes_html(outcomes: Iterable[Outcome], *, title: str | None = None) -> str:
     """The same table as HTML for notebooks; every value is escaped."""
-    esc = html.escape
-    parts = ['<table class="asyncconsole-outcomes">']
-    if title:
-        parts.append(f"<caption>{esc(title)}</caption>")
-    parts.append("<thead><tr>" + "".join(f"<th>{h}</th>" for h in _HEADERS) + "</tr></thead>")
-    parts.append("<tbody>")
-    for outcome in outcomes:
-        name, status, duration, attempts, detail = _Row.of(outcome).cells()
-        colour = _HTML_COLOURS.get(status, "inherit")
-        parts.append(
-            f'<tr><td>{esc(name)}</td><td style="color: {colour}; font-weight: bold">'
-            f"{esc(status)}</td><td>{esc(duration)}</td><td>{esc(attempts)}</td>"
-            f"<td>{esc(detail)}</td></tr>"
-        )
-    parts.append("</tbody></table>")
-    return "".join(parts)
+    return html_table(_spec((_Row.of(o) for o in outcomes), title, "asyncconsole-outcomes"))
 
 
 def live_table(orchestrator: Orchestrator) -> Any:

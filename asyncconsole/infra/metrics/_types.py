@@ -16,6 +16,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from ..._display import DisplayMixin, Table
+
 __all__ = [
     "Component",
     "MetricQuery",
@@ -186,8 +188,11 @@ class MetricQuery:
 
 
 @dataclass(frozen=True, eq=False)
-class MetricSeries:
+class MetricSeries(DisplayMixin):
     """The points of one series (one label/dimension set) answering a :class:`MetricQuery`.
+
+    Draws itself as a table in Jupyter and rich terminals; :meth:`to_dataframe` and
+    :meth:`plot` need the ``notebook`` extra (pandas, matplotlib).
 
     Attributes:
         name: Metric name.
@@ -229,6 +234,34 @@ class MetricSeries:
             "labels": dict(self.labels),
             "points": [[ts.isoformat(), v] for ts, v in self.points],
         }
+
+    def to_dataframe(self) -> Any:
+        """The points as a ``pandas.DataFrame`` with a UTC ``DatetimeIndex`` (see
+        :func:`asyncconsole.notebook.to_dataframe`).
+
+        Raises:
+            ImportError: pandas is not installed (``pip install 'asyncconsole[notebook]'``).
+        """
+        from ...notebook import to_dataframe
+
+        return to_dataframe(self)
+
+    def plot(self, *, ax: Any = None, title: str | None = None) -> Any:
+        """Plot the series against time; returns the matplotlib ``Axes`` (see
+        :func:`asyncconsole.notebook.plot`).
+
+        Raises:
+            ImportError: pandas or matplotlib is not installed
+                (``pip install 'asyncconsole[notebook]'``).
+        """
+        from ...notebook import plot
+
+        return plot(self, ax=ax, title=title)
+
+    def _display_tables(self) -> Table:
+        from ...notebook import _series_table
+
+        return _series_table(self, title=f"{self.statistic.value} per period")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, MetricSeries):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from ..._clock import Clock, SystemClock
+from ..._display import DisplayList
 from ..._errors import (
     AsyncConsoleError,
     CommandError,
@@ -471,13 +472,15 @@ class Cluster:
     async def cat_indices(self, *, refresh: bool = False) -> list[IndexInfo]:
         """``GET /_cat/indices/_all?format=json`` (``/_cat/indices`` on Serverless).
 
+        The list draws as one table in Jupyter and rich terminals.
+
         Args:
             refresh: ``refresh()`` first so document counts are current (skipped on Serverless).
         """
         if refresh and not self.is_serverless:
             await self.refresh()
         response = await self.call_api(self._cat_path(), params={"format": "json"})
-        return [IndexInfo.from_cat(row) for row in _json_list(response)]
+        return DisplayList(IndexInfo.from_cat(row) for row in _json_list(response))
 
     async def cat_indices_text(self, *, refresh: bool = False) -> str:
         """The ``_cat/indices`` table as text, with headers (``v=true``)."""

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import enum
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..._display import DisplayMixin, Table, badge, fields, table
 from ..._secret import Secret, reveal
 
 __all__ = [
@@ -56,7 +56,7 @@ class ClusterVersion:
 
 
 @dataclass(frozen=True, slots=True)
-class ConnectionStatus:
+class ConnectionStatus(DisplayMixin):
     """The outcome of :meth:`Cluster.connection_check` (a failed connection is a result too).
 
     ``message`` is console_link's: ``Successfully connected!``, ``Successfully connected to
@@ -100,10 +100,18 @@ class ConnectionStatus:
             lines.append(self.warning)
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        colour = "green" if self.connected else "red"
-        body = "<br>".join(html.escape(line) for line in str(self).splitlines())
-        return f'<div style="color:{colour}">{body}</div>'
+    def _display_tables(self) -> Table:
+        return fields(
+            [
+                ("Connected", badge(self.connected)),
+                ("Message", self.message),
+                ("Version", self.version),
+                ("Distribution", self.distribution),
+                ("Serverless", self.serverless),
+                ("Collection type", self.collection_type),
+                ("Warning", self.warning),
+            ]
+        )
 
 
 def _int(value: Any) -> int | None:
@@ -114,7 +122,7 @@ def _int(value: Any) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
-class IndexInfo:
+class IndexInfo(DisplayMixin):
     """One row of ``_cat/indices?format=json``; :attr:`raw` keeps the row as the cluster sent it."""
 
     index: str
@@ -160,6 +168,24 @@ class IndexInfo:
     def to_dict(self) -> dict[str, Any]:
         """JSON shape: the ``_cat/indices`` row as the cluster sent it (console_link's ``--json``)."""
         return dict(self.raw) if self.raw else {"index": self.index}
+
+    def _display_tables(self) -> Table:
+        # _cat/indices' own headings; a list of these draws as one table
+        headings = ["health", "status", "index", "uuid", "pri", "rep", "docs.count"]
+        headings += ["docs.deleted", "store.size", "pri.store.size"]
+        row = (
+            badge(self.health) if self.health else None,
+            self.status,
+            self.index,
+            self.uuid,
+            self.primaries,
+            self.replicas,
+            self.docs_count,
+            self.docs_deleted,
+            self.store_size,
+            self.primary_store_size,
+        )
+        return table(headings, [row])
 
 
 @dataclass(frozen=True, slots=True)
