@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,7 +67,9 @@ def run(args: list[str], cfg: dict[str, Any]) -> Result:
     return CliRunner().invoke(cli, args, obj=state, catch_exceptions=False)
 
 
-def test_status_count_and_list_on_moto(servers: Servers, moto_endpoint: str) -> None:
+def test_status_count_and_list_on_moto(
+    servers: Servers, moto_endpoint: str, tmp_path: Path
+) -> None:
     asyncio.run(
         seed(
             moto_endpoint,
@@ -102,9 +105,23 @@ def test_status_count_and_list_on_moto(servers: Servers, moto_endpoint: str) -> 
     ]
     assert run(["failed-document-stream", "count", "--session", "backfill-6"], cfg).stdout == "1\n"
 
-    deleted = run(["--json", "backfill", "reset", "--include-failed-document-stream", "--yes"], cfg)
+    deleted = run(
+        [
+            "--json",
+            "backfill",
+            "reset",
+            "--include-failed-document-stream",
+            "--yes",
+            "--path",
+            str(tmp_path),
+        ],
+        cfg,
+    )
     assert deleted.exit_code == 0, deleted.stderr
-    assert json.loads(deleted.stdout)["failed_documents_deleted"] == 3  # with the manifest
+    result = json.loads(deleted.stdout)
+    assert result["failed_documents_deleted"] == 3  # with the manifest
+    assert result["archive"] is not None
+    assert Path(result["archive"]).parent == tmp_path
     assert run(["failed-document-stream", "count"], cfg).stdout == "0\n"
     assert run(["failed-document-stream", "count", "--session", "backfill-6"], cfg).stdout == "1\n"
 

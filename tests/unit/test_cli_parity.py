@@ -249,7 +249,15 @@ def test_backfill_reset(
     assert store.calls_to("delete_objects") == []
 
     deleted = run(
-        ["--json", "backfill", "reset", "--include-failed-document-stream", "--yes"],
+        [
+            "--json",
+            "backfill",
+            "reset",
+            "--include-failed-document-stream",
+            "--yes",
+            "--path",
+            str(tmp_path),
+        ],
         config,
         fakes,
         store,
