@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Self
 
+from .._display import Description
 from .._resource import AsyncResource
 from ..config import MigrationConfig
 from ._check import DEFAULT_CHECK_TIMEOUT, Check, run_checks
@@ -319,10 +320,11 @@ class Environment(AsyncResource):
 
     def describe(self) -> dict[str, Any]:
         """Every configured component's ``describe()``, plus ``client_options``; passwords and
-        other secrets are masked."""
-        data: dict[str, Any] = {
-            name: component.describe() for name, component in self.components.items()
-        }
+        other secrets are masked. A plain dict that draws as one table per component in
+        Jupyter and rich terminals."""
+        data: dict[str, Any] = Description(
+            (name, component.describe()) for name, component in self.components.items()
+        )
         if self.client_options is not None:
             data["client_options"] = self.client_options.model_dump(mode="json")
         return data

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ..._display import DisplayMixin, Table, badge, table
+
 __all__ = ["ContainerInfo", "ContainerState"]
 
 
@@ -28,7 +30,7 @@ class ContainerState(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
-class ContainerInfo:
+class ContainerInfo(DisplayMixin):
     """One container, as inspected.
 
     Attributes:
@@ -61,6 +63,17 @@ class ContainerInfo:
     def running(self) -> bool:
         """Whether the state is ``running``."""
         return self.state is ContainerState.RUNNING
+
+    def _display_tables(self) -> Table:
+        # One row, so that several containers read as one table. The command and labels are
+        # left out: a worker's command line can carry credentials.
+        headings = ["Name", "Id", "Image", "State", "Exit code", "Started", "Finished", "Error"]
+        state = badge(self.state)
+        when = (self.started_at, self.finished_at)
+        return table(
+            headings,
+            [(self.name, self.id[:12], self.image, state, self.exit_code, *when, self.error)],
+        )
 
 
 _ZERO_TIME_PREFIX = "0001-01-01"

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from ..._display import DisplayMixin, Table, badge, fields, table
+
 __all__ = ["ContainerOverride", "ECSDeployment", "ServiceStatus", "TaskInfo", "TaskState"]
 
 
@@ -75,7 +77,7 @@ class ECSDeployment:
 
 
 @dataclass(frozen=True)
-class ServiceStatus:
+class ServiceStatus(DisplayMixin):
     """A service's counts as ECS reports them (``DescribeServices``).
 
     Attributes:
@@ -105,6 +107,39 @@ class ServiceStatus:
     def stable(self) -> bool:
         """ECS's own ``services_stable`` rule: one deployment and running == desired."""
         return len(self.deployments) <= 1 and self.running == self.desired
+
+    def _display_tables(self) -> list[Table]:
+        summary = fields(
+            [
+                ("Status", badge(self.status)),
+                ("Stable", badge(self.stable)),
+                ("Running", self.running),
+                ("Pending", self.pending),
+                ("Desired", self.desired),
+                ("Terminating", self.terminating),
+                ("Task definition", self.task_definition or None),
+            ],
+            title=f"service {self.cluster}/{self.service}",
+        )
+        if not self.deployments:
+            return [summary]
+        deployments = table(
+            ["Deployment", "Status", "Rollout", "Running", "Pending", "Desired", "Failed tasks"],
+            [
+                (
+                    d.id,
+                    d.status,
+                    badge(d.rollout_state) if d.rollout_state else None,
+                    d.running,
+                    d.pending,
+                    d.desired,
+                    d.failed_tasks,
+                )
+                for d in self.deployments
+            ],
+            title="deployments",
+        )
+        return [summary, deployments]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..._display import DisplayMixin, Table, badge, fields, table
+
 __all__ = ["DeploymentStatus", "PodInfo", "PodPhase"]
 
 
@@ -29,7 +31,7 @@ class PodPhase(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
-class DeploymentStatus:
+class DeploymentStatus(DisplayMixin):
     """Replica counts of one Deployment, and the phases of the pods it selects.
 
     ``desired`` is ``spec.replicas``; ``current``, ``ready``, ``available`` and ``updated`` come
@@ -62,9 +64,25 @@ class DeploymentStatus:
             and self.terminating == 0
         )
 
+    def _display_tables(self) -> Table:
+        return fields(
+            [
+                ("Settled", badge(self.settled)),
+                ("Desired", self.desired),
+                ("Current", self.current),
+                ("Ready", self.ready),
+                ("Available", self.available),
+                ("Updated", self.updated),
+                ("Running pods", self.running),
+                ("Pending pods", self.pending),
+                ("Terminating pods", self.terminating),
+            ],
+            title=f"deployment {self.namespace}/{self.name}",
+        )
+
 
 @dataclass(frozen=True, slots=True)
-class PodInfo:
+class PodInfo(DisplayMixin):
     """One pod: identity, phase, readiness and placement.
 
     ``ready`` is the pod's ``Ready`` condition; ``terminating`` is true once the pod has a
@@ -82,3 +100,11 @@ class PodInfo:
     restarts: int = 0
     containers: tuple[str, ...] = ()
     created_at: datetime | None = None
+
+    def _display_tables(self) -> Table:
+        # one row, so that several pods read as one table
+        headings = ["Namespace", "Name", "Phase", "Ready", "Terminating", "Restarts", "Node"]
+        headings += ["IP", "Containers", "Created"]
+        row = [self.namespace, self.name, badge(self.phase), self.ready, self.terminating]
+        row += [self.restarts, self.node, self.ip, self.containers, self.created_at]
+        return table(headings, [row])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..._display import DisplayMixin, Progress, Table, badge, fields
 from ..workers import WorkerCounts
 
 __all__ = [
@@ -57,7 +57,7 @@ def _text_eta(eta_ms: float | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class BackfillOverallStatus:
+class BackfillOverallStatus(DisplayMixin):
     """Progress of the work items in the working-state index (console_link's model).
 
     ``shard_*`` count work items (not snapshot shards; the names are console_link's JSON
@@ -120,14 +120,23 @@ class BackfillOverallStatus:
     def __str__(self) -> str:
         return self.render()
 
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(line.partition(':')[0])}</th>"
-            f"<td>{html.escape(line.partition(':')[2].strip())}</td></tr>"
-            for line in self.render().splitlines()
-            if ":" in line
-        )
-        return f"<table>{rows}</table>" if rows else f"<p>{html.escape(self.render())}</p>"
+    def _display_pairs(self) -> list[tuple[str, Any]]:
+        if self.initializing:
+            return [("Work status", badge(self.status)), ("Shards", "initializing")]
+        return [
+            ("Work status", badge(self.status)),
+            ("Progress", Progress(self.percentage_completed)),
+            ("Started", self.started),
+            ("Finished", self.finished),
+            ("ETA", None if self.eta_ms is None else _text_eta(self.eta_ms)),
+            ("Total shards", self.shard_total),
+            ("Completed shards", self.shard_complete),
+            ("In progress shards", self.shard_in_progress),
+            ("Waiting shards", self.shard_waiting),
+        ]
+
+    def _display_tables(self) -> Table:
+        return fields(self._display_pairs(), title="Backfill work items")
 
 
 def _text_count(value: int | None) -> str:
@@ -135,7 +144,7 @@ def _text_count(value: int | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class BackfillStatusReport:
+class BackfillStatusReport(DisplayMixin):
     """What ``backfill status`` shows: the workers' state, their counts, and optionally the
     deep (work-item) status.
 
@@ -185,18 +194,25 @@ class BackfillStatusReport:
             data["failed_documents_present"] = self.failed_documents_present
         return data
 
-    def _repr_html_(self) -> str:
+    def _display_tables(self) -> Table:
         counts = self.counts
-        head = (
-            f"<p><b>{html.escape(self.status.name)}</b> &mdash; running {counts.running}, "
-            f"pending {counts.pending}, desired {counts.desired}, "
-            f"terminating {counts.terminating}</p>"
-        )
+        pairs: list[tuple[str, Any]] = [
+            ("Status", badge(self.status)),
+            ("Running", counts.running),
+            ("Pending", counts.pending),
+            ("Desired", counts.desired),
+            ("Terminating", counts.terminating),
+        ]
         if self.deep is not None:
-            head += self.deep._repr_html_()
-        elif self.deep_error:
-            head += f"<p>deep status unavailable: {html.escape(self.deep_error)}</p>"
-        return head
+            pairs += self.deep._display_pairs()
+        pairs.append(("Deep status unavailable", self.deep_error))
+        if self.failed_document_stream_location is not None:
+            present = self.failed_documents_present
+            pairs.append(("Failed document stream", self.failed_document_stream_location))
+            pairs.append(
+                ("Failed documents present", "unavailable" if present is None else present)
+            )
+        return fields(pairs, title="Backfill")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from ..._display import DisplayMixin, Pre, Table, fields, table
 
 __all__ = [
     "ConsumerGroupDescription",
@@ -18,7 +19,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class KafkaResult:
+class KafkaResult(DisplayMixin):
     """A Kafka CLI command that succeeded (failures raise
     :class:`~asyncconsole.KafkaCommandError`)."""
 
@@ -64,8 +65,16 @@ class KafkaResult:
     def __str__(self) -> str:
         return self.render()
 
-    def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(self.operation)}</b></p><pre>{html.escape(self.output)}</pre>"
+    def _display_tables(self) -> Table:
+        return fields(
+            [
+                ("Operation", self.operation),
+                ("Exit code", self.exit_code),
+                ("Duration", f"{self.duration:.2f} s"),
+                ("Output", Pre(self.output.rstrip("\n"))),
+            ],
+            title="Kafka",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +95,7 @@ class PartitionRecords:
 
 
 @dataclass(frozen=True, slots=True)
-class TopicRecords:
+class TopicRecords(DisplayMixin):
     """The record count of each partition of a topic (``describe-topic-records``)."""
 
     topic: str
@@ -120,13 +129,12 @@ class TopicRecords:
     def __str__(self) -> str:
         return self.render()
 
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(p.topic)}</td><td>{html.escape(p.partition)}</td>"
-            f"<td>{html.escape(p.records)}</td></tr>"
-            for p in self.partitions
+    def _display_tables(self) -> Table:
+        return table(
+            ["topic", "partition", "records"],
+            [(p.topic, p.partition, p.records) for p in self.partitions],
+            title=f"{self.topic}: {self.total} records",
         )
-        return f"<table><tr><th>topic</th><th>partition</th><th>records</th></tr>{rows}</table>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +204,7 @@ class PartitionTimeLag:
 
 
 @dataclass(frozen=True, slots=True)
-class ConsumerGroupDescription:
+class ConsumerGroupDescription(DisplayMixin):
     """``describe-consumer-group``: the tool's table plus the per-partition time lag."""
 
     group: str
@@ -241,5 +249,23 @@ class ConsumerGroupDescription:
     def __str__(self) -> str:
         return self.render()
 
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.render())}</pre>"
+    def _display_tables(self) -> list[Table]:
+        if not self.partitions:  # nothing parsed: the tool's own text
+            return [fields([("Output", Pre(self.render().rstrip("\n")))], title=self.group)]
+        offsets = table(
+            ["topic", "partition", "current offset", "log end offset", "lag"],
+            [
+                (p.topic, p.partition, p.current_offset, p.log_end_offset, p.lag)
+                for p in self.partitions
+            ],
+            title=f"{self.group}: lag {self.total_lag}",
+        )
+        if self.time_lag is None:
+            note = [fields([("Time lag", self.time_lag_note)])] if self.time_lag_note else []
+            return [offsets, *note]
+        lag = table(
+            ["topic", "partition", "probed offset", "timestamp", "time lag", "note"],
+            [row.cells() for row in self.time_lag],
+            title="time lag" + (f" ({self.time_lag_note})" if self.time_lag_note else ""),
+        )
+        return [offsets, lag]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from ..._display import DisplayMixin, Pre, Table, badge, fields
 
 __all__ = ["MetadataCommand", "MetadataResult"]
 
@@ -14,7 +15,7 @@ SUCCESS_MESSAGE = "Command executed successfully"
 
 
 @dataclass(frozen=True, slots=True)
-class MetadataResult:
+class MetadataResult(DisplayMixin):
     """A finished, successful run of the MetadataMigration tool (failures raise
     :class:`~asyncconsole.MetadataMigrationError` instead).
 
@@ -67,8 +68,14 @@ class MetadataResult:
     def __str__(self) -> str:
         return self.render()
 
-    def _repr_html_(self) -> str:
-        return (
-            f"<p><b>metadata {html.escape(self.command)}</b>: {html.escape(self.message)} "
-            f"({self.duration:.1f}s)</p><pre>{html.escape(self.output)}</pre>"
+    def _display_tables(self) -> Table:
+        return fields(
+            [
+                ("Result", badge("ok" if self.ok else "failed")),
+                ("Message", self.message),
+                ("Exit code", self.exit_code),
+                ("Duration", f"{self.duration:.1f} s"),
+                ("Output", Pre(self.output.rstrip("\n"))),
+            ],
+            title=f"metadata {self.command}",
         )

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import html
 import pprint
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..._display import DisplayMixin, Table, fields, table
 from ...infra.metrics import MetricSeries, Statistic
 
 __all__ = ["MetricData", "MetricNames"]
 
 
-class MetricNames(dict[str, list[str]]):
+class MetricNames(DisplayMixin, dict[str, list[str]]):
     """``{component: [metric names]}``: a plain dict (sorted keys, sorted unique names).
 
     console_link's Prometheus source returned sets here, which broke ``--json``; these are
@@ -42,16 +42,12 @@ class MetricNames(dict[str, list[str]]):
     def __str__(self) -> str:
         return self.render()
 
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(component)}</td><td>{html.escape(', '.join(found))}</td></tr>"
-            for component, found in self.items()
-        )
-        return f"<table><tr><th>component</th><th>metrics</th></tr>{rows}</table>"
+    def _display_tables(self) -> Table:
+        return table(["component", "metrics"], self.items())
 
 
 @dataclass(frozen=True, slots=True)
-class MetricData:
+class MetricData(DisplayMixin):
     """One metric of one component over a lookback window, with what was asked.
 
     Unlike console_link (only the first Prometheus series, statistic ignored, naive local
@@ -131,17 +127,21 @@ class MetricData:
     def __str__(self) -> str:
         return self.render()
 
-    def _repr_html_(self) -> str:
-        head = html.escape(
-            f"{self.statistic.value}({self.component}/{self.metric}) over "
-            f"{self.lookback_minutes:g} min, period {self.period}s"
+    def _display_tables(self) -> list[Table]:
+        from ...notebook import _series_table
+
+        query = fields(
+            [
+                ("Component", self.component),
+                ("Metric", self.metric),
+                ("Statistic", self.statistic),
+                ("Lookback", f"{self.lookback_minutes:g} minutes"),
+                ("Period", f"{self.period} s"),
+                ("Start", self.start),
+                ("End", self.end),
+                ("Source", self.source_type),
+                ("Series", len(self.series)),
+            ],
+            title=f"{self.statistic.value}({self.component}/{self.metric})",
         )
-        parts = [f"<p><b>{head}</b></p>"]
-        for s in self.series:
-            rows = "".join(
-                f"<tr><td>{html.escape(ts.isoformat())}</td><td>{value:g}</td></tr>"
-                for ts, value in s.points
-            )
-            label = html.escape(str(dict(s.labels)))
-            parts.append(f"<table><caption>{label}</caption>{rows}</table>")
-        return "".join(parts)
+        return [query, _series_table(self.series)]

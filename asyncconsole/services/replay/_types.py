@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-import html
 from dataclasses import dataclass
 from typing import Any
 
+from ..._display import DisplayMixin, Table, badge, fields
 from ..workers import WorkerCounts
 
 __all__ = ["ReplayStatus", "ReplayStatusReport"]
@@ -27,7 +27,7 @@ class ReplayStatus(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
-class ReplayStatusReport:
+class ReplayStatusReport(DisplayMixin):
     """What ``replay status`` shows: the state and the counts it was derived from."""
 
     status: ReplayStatus
@@ -49,9 +49,15 @@ class ReplayStatusReport:
             "workers": self.counts.to_dict(),
         }
 
-    def _repr_html_(self) -> str:
+    def _display_tables(self) -> Table:
         c = self.counts
-        return (
-            f"<p><b>{html.escape(self.status.name)}</b> &mdash; running {c.running}, "
-            f"pending {c.pending}, desired {c.desired}, terminating {c.terminating}</p>"
+        return fields(
+            [
+                ("Status", badge(self.status)),
+                ("Running", c.running),
+                ("Pending", c.pending),
+                ("Desired", c.desired),
+                ("Terminating", c.terminating),
+            ],
+            title="Replay",
         )

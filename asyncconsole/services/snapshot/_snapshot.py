@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from ..._clock import Clock, SystemClock
+from ..._display import DisplayList
 from ..._errors import (
     AsyncConsoleError,
     NoSourceClusterError,
@@ -389,7 +390,7 @@ class Snapshot:
             HttpNotFoundError: The repository does not exist.
         """
         response = await self._cluster().call_api(self._path("_all"))
-        return [SnapshotInfo.from_api(entry) for entry in _snapshots(response)]
+        return DisplayList(SnapshotInfo.from_api(entry) for entry in _snapshots(response))
 
     async def delete(
         self,

@@ -15,12 +15,13 @@ Fixed here (reference §10.4 and issue #1687):
 from __future__ import annotations
 
 import enum
-import html
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
+
+from ..._display import DisplayMixin, Progress, Table, badge, fields, table
 
 __all__ = ["SnapshotIndexStatus", "SnapshotState", "SnapshotStatus", "format_duration"]
 
@@ -127,7 +128,7 @@ def format_duration(ms: float | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class SnapshotStatus:
+class SnapshotStatus(DisplayMixin):
     """Deep status of a snapshot: state, percent complete, ETA, bytes, throughput, shards.
 
     Build it from a snapshot info or ``_status`` entry with :meth:`from_snapshot_info`.
@@ -319,7 +320,36 @@ class SnapshotStatus:
     def __str__(self) -> str:
         return self.render()
 
-    def _repr_html_(self) -> str:
-        pct = max(0.0, min(100.0, self.percentage_completed))
-        lines = "<br>".join(html.escape(line) for line in self.render().splitlines())
-        return f'<div><progress value="{pct:.1f}" max="100"></progress> {pct:.2f}%<br>{lines}</div>'
+    def _display_tables(self) -> list[Table]:
+        data = throughput = None
+        if self.data_total_bytes is not None and self.data_processed_bytes is not None:
+            data = f"{self.data_processed_bytes / MIB:.3f}/{self.data_total_bytes / MIB:.3f} MiB"
+            throughput = f"{self.throughput_mib_per_sec or 0.0:.3f} MiB/s"
+        summary = fields(
+            [
+                ("Snapshot", self.snapshot),
+                ("Status", badge(self.status)),
+                ("State", self.state),
+                ("Progress", Progress(self.percentage_completed)),
+                ("ETA", None if self.eta_ms is None else format_duration(self.eta_ms)),
+                ("Started", self.started),
+                ("Finished", self.finished),
+                ("Data processed", data),
+                ("Throughput", throughput),
+                ("Total shards", self.shard_total),
+                ("Successful shards", self.shard_complete),
+                ("Failed shards", self.shard_failed),
+            ],
+            title="Snapshot status",
+        )
+        if not self.indexes:
+            return [summary]
+        indexes = table(
+            ["Index", "Status", "Shards", "Documents", "Bytes"],
+            [
+                (i.name, badge(i.status), i.shard_count, i.document_count, i.size_bytes)
+                for i in self.indexes
+            ],
+            title="Indices",
+        )
+        return [summary, indexes]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..._display import DisplayMixin, Table, badge, table
 from ..._errors import AsyncConsoleError
 from ._status import SnapshotStatus
 
@@ -53,7 +54,7 @@ class SnapshotCreation:
 
 
 @dataclass(frozen=True, slots=True)
-class SnapshotInfo:
+class SnapshotInfo(DisplayMixin):
     """One snapshot in the repository (from ``GET /_snapshot/<repo>/_all``)."""
 
     name: str
@@ -112,6 +113,24 @@ class SnapshotInfo:
 
     def __str__(self) -> str:
         return f"{self.name} {self.state} ({len(self.indices)} indices)"
+
+    def _display_tables(self) -> Table:
+        # a list of these (Snapshot.list) draws as one table
+        return table(
+            ["Snapshot", "State", "Indices", "Started", "Ended", "Shards", "Successful", "Failed"],
+            [
+                (
+                    self.name,
+                    badge(self.state) if self.state else None,
+                    len(self.indices),
+                    self.start_time,
+                    self.end_time,
+                    self.shards_total,
+                    self.shards_successful,
+                    self.shards_failed,
+                )
+            ],
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..._display import DisplayMixin, Table, table
+
 __all__ = ["WorkerCounts", "counts_message"]
 
 
 @dataclass(frozen=True, slots=True)
-class WorkerCounts:
+class WorkerCounts(DisplayMixin):
     """How many workers a deployment has, console_link's ``DeploymentStatus``.
 
     Attributes:
@@ -37,6 +39,12 @@ class WorkerCounts:
             "desired": self.desired,
             "terminating": self.terminating,
         }
+
+    def _display_tables(self) -> Table:
+        return table(
+            ["Running", "Pending", "Desired", "Terminating"],
+            [(self.running, self.pending, self.desired, self.terminating)],
+        )
 
     def __str__(self) -> str:
         # console_link's DeploymentStatus text (ECS and the generic form).
