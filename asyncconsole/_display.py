@@ -4,7 +4,8 @@ HTML table (notebooks).
 A result type adopts it with :class:`DisplayMixin` and one method, ``_display_tables()``,
 returning a :class:`Table` (or several): the mixin gives it ``__rich__`` and ``_repr_html_``.
 Cells are plain values (``None`` shows empty, ``bool`` as yes/no, numbers unpadded, datetimes
-to the second, enums by value, :class:`~asyncconsole.Secret` masked) or :class:`Badge`
+to the second, enums by value, :class:`~asyncconsole.Secret` and passwords in URLs masked)
+or :class:`Badge`
 (a coloured status), :class:`Progress` (a bar) and :class:`Pre` (preformatted text).
 
 rich is imported only when a table is drawn, so ``import asyncconsole`` stays light. Every
@@ -15,11 +16,14 @@ from __future__ import annotations
 
 import enum
 import html
+import re
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
+
+from ._secret import MASK
 
 __all__ = [
     "TONES",
@@ -214,8 +218,17 @@ def merge(tables: Sequence[Table], *, title: str | None = None) -> list[Table]:
 # -- cells -------------------------------------------------------------------------------------
 
 
+# user:password@ in a URL anywhere in a text (an endpoint, a tool's output)
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:]*):[^\s/@]+@")
+
+
 def text_of(value: Any) -> str:
-    """A cell's plain text (secrets stay masked: only ``str()`` is ever used)."""
+    """A cell's plain text: secrets stay masked (only ``str()`` is ever used) and a password
+    in a URL shows as ``********``."""
+    return _URL_PASSWORD.sub(r"\1:" + MASK + "@", _raw_text(value))
+
+
+def _raw_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -231,11 +244,11 @@ def text_of(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, enum.Enum):
-        return text_of(value.value)
+        return _raw_text(value.value)
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}={text_of(v)}" for k, v in value.items())
+        return ", ".join(f"{k}={_raw_text(v)}" for k, v in value.items())
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(text_of(item) for item in value)
+        return ", ".join(_raw_text(item) for item in value)
     return str(value)
 
 
@@ -251,7 +264,7 @@ def _rich_cell(value: Any) -> Any:
 
     if isinstance(value, Badge):
         colour = TONES[value.tone][0] if value.tone else ""
-        return Text(value.text, style=f"bold {colour}".strip())
+        return Text(text_of(value), style=f"bold {colour}".strip())
     if isinstance(value, Progress):
         filled = round(value.clamped / 100 * _BAR_WIDTH)
         bar = Text("━" * filled, style="green")
@@ -264,8 +277,11 @@ def _rich_cell(value: Any) -> Any:
 def rich_table(spec: Table) -> Any:
     """``spec`` as a ``rich.table.Table``."""
     from rich.table import Table as RichTable
+    from rich.text import Text
 
-    out = RichTable(title=spec.title, title_justify="left", show_header=spec.show_header)
+    # Text, not str: rich would read brackets in a title or heading as markup
+    title = Text(text_of(spec.title)) if spec.title else None
+    out = RichTable(title=title, title_justify="left", show_header=spec.show_header)
     for index, column in enumerate(spec.columns):
         justify = column.justify
         if justify is None:
@@ -273,7 +289,7 @@ def rich_table(spec: Table) -> Any:
             justify = "right" if values and all(_numeric(v) for v in values) else "left"
         heading = spec.row_headers and index == 0
         out.add_column(
-            column.header,
+            Text(text_of(column.header)),
             justify=justify,
             no_wrap=column.no_wrap,
             overflow="ellipsis" if column.no_wrap else "fold",
@@ -290,14 +306,14 @@ def _html_cell(value: Any, *, heading: bool = False) -> str:
         return f'<th style="text-align: left">{esc(text_of(value))}</th>'
     if isinstance(value, Badge):
         colour = TONES[value.tone][1] if value.tone else "inherit"
-        return f'<td style="color: {colour}; font-weight: bold">{esc(value.text)}</td>'
+        return f'<td style="color: {colour}; font-weight: bold">{esc(text_of(value))}</td>'
     if isinstance(value, Progress):
         return (
             f'<td><progress value="{value.clamped:.1f}" max="100"></progress> '
             f"{value.percent:.2f}%</td>"
         )
     if isinstance(value, Pre):
-        return f'<td><pre style="margin: 0; text-align: left">{esc(value.text)}</pre></td>'
+        return f'<td><pre style="margin: 0; text-align: left">{esc(text_of(value))}</pre></td>'
     return f"<td>{esc(text_of(value))}</td>"
 
 
@@ -306,9 +322,9 @@ def html_table(spec: Table) -> str:
     esc = html.escape
     parts = [f'<table class="{esc(spec.css_class)}">' if spec.css_class else "<table>"]
     if spec.title:
-        parts.append(f"<caption>{esc(spec.title)}</caption>")
+        parts.append(f"<caption>{esc(text_of(spec.title))}</caption>")
     if spec.show_header:
-        heads = "".join(f"<th>{esc(c.header)}</th>" for c in spec.columns)
+        heads = "".join(f"<th>{esc(text_of(c.header))}</th>" for c in spec.columns)
         parts.append(f"<thead><tr>{heads}</tr></thead>")
     parts.append("<tbody>")
     for row in spec.rows:
