@@ -86,7 +86,8 @@ async def open_aws_client(service: str, options: AwsClientOptions) -> AsyncItera
         kwargs["aws_secret_access_key"] = options.secret_key.get()
         if options.session_token:
             kwargs["aws_session_token"] = options.session_token.get()
-    session = get_session()
+    # create_client's stubs are one overload per service name; the name is data here.
+    session: Any = get_session()
     async with session.create_client(service, **kwargs) as client:
         yield client
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import botocore.auth
 import botocore.session
@@ -40,7 +40,7 @@ def botocore_authorization(
         url=url,
         headers={k: v for k, v in headers.items() if k != "Authorization"},
         data=body,
-        params=params or {},
+        params=cast(Any, params or {}),  # botocore accepts pairs too; its stubs say Mapping
     )
     frozen = timestamp.astimezone(UTC).replace(tzinfo=None)
     signer = BotocoreSigV4Auth(
@@ -53,12 +53,13 @@ def botocore_authorization(
         region,
     )
     # Freeze botocore's clock the way its own SigV4 tests do.
-    original = botocore.auth.get_current_datetime
-    botocore.auth.get_current_datetime = lambda *a, **k: frozen
+    auth_module: Any = botocore.auth
+    original = auth_module.get_current_datetime
+    auth_module.get_current_datetime = lambda *a, **k: frozen
     try:
         signer.add_auth(request)
     finally:
-        botocore.auth.get_current_datetime = original
+        auth_module.get_current_datetime = original
     value: str = request.headers["Authorization"]
     return value
 
