@@ -39,9 +39,16 @@ def tracing_enabled() -> bool:
     """Whether spans would be recorded: OpenTelemetry is installed and a tracer provider is set.
 
     Without a provider OpenTelemetry only hands out non-recording spans, so skipping them keeps
-    the cost of an unconfigured install at zero. Checked on every call (cheap), so a provider
-    set later is honoured.
+    the cost of an unconfigured install at zero. This sits on every infrastructure call's path,
+    so the answer is cached: "yes" for good (OpenTelemetry's global provider can be set only
+    once), "no" re-checked at most once a second so a provider set later is still honoured.
     """
+    if _tracing_state[0]:
+        return True
+    now = time.monotonic()
+    if now - _tracing_state[1] < 1.0:
+        return False
+    _tracing_state[1] = now
     t = tracer()
     if t is None:
         return False
@@ -49,8 +56,14 @@ def tracing_enabled() -> bool:
 
     if isinstance(t, trace.ProxyTracer):
         provider = trace.get_tracer_provider()
-        return not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
-    return not isinstance(t, trace.NoOpTracer)
+        enabled = not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+    else:
+        enabled = not isinstance(t, trace.NoOpTracer)
+    _tracing_state[0] = enabled
+    return enabled
+
+
+_tracing_state: list[Any] = [False, float("-inf")]  # [enabled, monotonic time of the last check]
 
 
 @contextmanager

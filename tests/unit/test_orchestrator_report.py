@@ -293,6 +293,7 @@ def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     monkeypatch.setattr(observe_module, "_tracer", provider.get_tracer("test"))
     monkeypatch.setattr(observe_module, "_tracer_checked", True)
+    monkeypatch.setattr(observe_module, "_tracing_state", [False, float("-inf")])
     yield exporter
     provider.shutdown()
 

@@ -10,7 +10,6 @@ import abc
 import json as _json
 import logging
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypeAlias
 from urllib.parse import quote, unquote_plus, urlencode
@@ -234,7 +233,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
         rfs = self.raise_for_status if raise_for_status is None else raise_for_status
         policy = self._policy(method, retry)
 
-        if _log.isEnabledFor(logging.INFO) or _tracing():
+        if _log.isEnabledFor(logging.INFO) or tracing_enabled():
             async with observe(_log, "http.request", redact_url(url), method=method) as info:
                 response = await self._attempts(method, url, hdrs, body, attempt_timeout, policy)
                 info["status"] = response.status
@@ -368,20 +367,6 @@ class _TransientStatus(HttpError):
         self.transient = True
         self.retry_after = error.retry_after
         self.response = response
-
-
-_tracing_state = [False, -1.0]  # [enabled, monotonic time of the last check]
-
-
-def _tracing() -> bool:
-    """``tracing_enabled()``, re-checked at most once a second: on the hot path its import
-    machinery costs more than the rest of the pipeline, and a tracer provider installed later
-    is still picked up within a second."""
-    now = time.monotonic()
-    if now - _tracing_state[1] >= 1.0:
-        _tracing_state[0] = tracing_enabled()
-        _tracing_state[1] = now
-    return bool(_tracing_state[0])
 
 
 def _has(headers: Mapping[str, str], name: str) -> bool:
