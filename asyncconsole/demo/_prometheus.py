@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .._clock import Clock, SystemClock
@@ -184,7 +184,9 @@ class DemoPrometheusServer(AsyncResource):
         """Store one sample of metric ``name`` for the OpenTelemetry job ``job``."""
         key = tuple(sorted({**dict(labels or {}), "__name__": name, "exported_job": job}.items()))
         moment = at if at is not None else self.clock.now()
-        millis = round(moment.timestamp() * 1000)
+        # Floor to the millisecond exactly as the collector encodes query times (epoch()), so a
+        # sample recorded "now" is never after a query's end taken a moment later.
+        millis = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
         samples = self._series.setdefault(key, [])
         samples.append((millis, float(value)))
         if len(samples) > 1 and samples[-2][0] > millis:
