@@ -171,7 +171,7 @@ class MetadataMigration:
         config = cluster.config
         kind = config.auth_kind
         if kind == "basic_auth":
-            username, password = await _basic_credentials(cluster)
+            username, password = await cluster.basic_credentials()
             return {"--target-username": username, "--target-password": password}
         if kind == "sigv4":
             service = config.sigv4.service if config.sigv4 is not None else "es"
@@ -391,33 +391,3 @@ def _locate_tool(tool_path: str) -> str:
             searched=[path],
         )
     return path
-
-
-async def _basic_credentials(cluster: Cluster) -> tuple[str, Secret]:
-    """The target's basic-auth user and password: inline in the config, else from the
-    cluster's HTTP auth (which resolved the secret once and cached it)."""
-    basic = cluster.config.basic_auth
-    if basic is not None and basic.username is not None and basic.password is not None:
-        return basic.username, basic.password
-    auth = getattr(cluster.http, "auth", None)
-    username = getattr(auth, "username", None)
-    password = getattr(auth, "password", None)
-    if isinstance(username, str) and isinstance(password, Secret):
-        return username, password
-    resolve = getattr(auth, "basic_auth", None)
-    if callable(resolve):
-        found = await resolve()
-        username = getattr(found, "username", None)
-        password = getattr(found, "password", None)
-        if isinstance(username, str) and isinstance(password, Secret):
-            return username, password
-    raise ConfigError(
-        "Invalid configuration",
-        [
-            ConfigIssue(
-                "target_cluster.basic_auth",
-                "the credentials are in a secret that this cluster's HTTP client cannot "
-                "resolve; build the cluster through asyncconsole.Environment",
-            )
-        ],
-    )
