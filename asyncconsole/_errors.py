@@ -8,18 +8,26 @@ botocore, aiodocker or kubernetes_asyncio types::
     ├── ConfigError                  invalid migration_services.yaml (every problem, with key paths)
     ├── InfrastructureError          an external system failed or refused
     │   ├── CommandError             a subprocess exited non-zero (exit code, stderr tail)
+    │   │   ├── CommandTimeoutError  it ran past its timeout (output so far; also an
+    │   │   │                        OperationTimeoutError)
     │   │   ├── KafkaCommandError    a Kafka CLI tool failed (operation, output)
     │   │   ├── MetadataMigrationError  the MetadataMigration tool failed (its output)
     │   │   └── ToolNotInstalledError  an external tool is not installed (also a NotFoundError)
     │   ├── DockerError              Docker Engine
-    │   ├── KubernetesError          Kubernetes API
-    │   ├── ECSError                 AWS ECS
+    │   │   ├── DockerNotFoundError  no such container or image (also a NotFoundError)
+    │   │   ├── DockerConflictError  name in use / wrong state (also a ConflictError)
+    │   │   └── DockerUnavailableError  the daemon cannot be reached
+    │   ├── KubernetesError          Kubernetes API (+ status)
+    │   │   ├── KubernetesNotFoundError  no such object (also a NotFoundError)
+    │   │   └── KubernetesConflictError  HTTP 409 (also a ConflictError)
+    │   ├── ECSError                 AWS ECS (+ code)
+    │   │   └── ECSNotFoundError     no such cluster, service or task (also a NotFoundError)
     │   ├── HttpError                HTTP (method, url, status, body excerpt)
     │   │   ├── HttpNotFoundError    404 (also a NotFoundError)
     │   │   ├── HttpConflictError    409 (also a ConflictError)
     │   │   └── HttpTimeoutError     no response in time (also an OperationTimeoutError)
-    │   ├── MetricsError             Prometheus / CloudWatch
-    │   └── AwsError                 other AWS APIs (Secrets Manager, STS, S3)
+    │   ├── MetricsError             Prometheus / CloudWatch (+ query)
+    │   └── AwsError                 other AWS APIs (Secrets Manager, STS, S3) (+ code)
     │       └── AwsNotFoundError     no such secret/object (also a NotFoundError)
     ├── NotFoundError                a named thing does not exist (also an InfrastructureError
     │                                when raised by an adapter, see the combined classes below)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import re
 import subprocess
 import sys
 
 import pytest
 
 import asyncconsole
+import asyncconsole._errors as errors_module
 from asyncconsole import (
     NO_RETRY,
     AsyncResource,
@@ -92,6 +94,46 @@ def test_error_tree_is_rooted() -> None:
     err = HttpError("boom", method="GET", url="http://h/x", status=503, body_excerpt="busy")
     assert (err.method, err.url, err.status, err.body_excerpt) == ("GET", "http://h/x", 503, "busy")
     assert str(err) == "boom"
+
+
+def _drawn_tree() -> list[tuple[str, str | None]]:
+    """(class, drawn parent) for every class in the tree drawn in ``_errors``' docstring."""
+    doc = errors_module.__doc__ or ""
+    drawn: list[tuple[str, str | None]] = []
+    stack: list[tuple[int, str]] = []  # (column of the name, name)
+    for line in doc.splitlines():
+        match = re.match(r"\s*(?:[│ ]*[├└]── )?([A-Z]\w*Error)\b", line)
+        if match is None or not line.startswith("    "):
+            continue
+        column = match.start(1)
+        while stack and stack[-1][0] >= column:
+            stack.pop()
+        drawn.append((match.group(1), stack[-1][1] if stack else None))
+        stack.append((column, match.group(1)))
+    return drawn
+
+
+def test_every_error_is_exported_and_drawn_under_its_parent() -> None:
+    classes = {
+        name
+        for name, obj in vars(errors_module).items()
+        if isinstance(obj, type)
+        and issubclass(obj, AsyncConsoleError)
+        and obj.__module__ == errors_module.__name__
+    }
+    assert classes <= set(errors_module.__all__), "every error class is in _errors.__all__"
+    for name in errors_module.__all__:
+        assert name in asyncconsole.__all__, f"asyncconsole does not export {name}"
+        assert getattr(asyncconsole, name) is getattr(errors_module, name)
+    drawn = _drawn_tree()
+    assert {name for name, _ in drawn} == classes, "the docstring tree names every error once"
+    assert len(drawn) == len(classes)
+    for name, parent in drawn:
+        cls = getattr(errors_module, name)
+        if parent is None:
+            assert cls is AsyncConsoleError
+        else:
+            assert issubclass(cls, getattr(errors_module, parent)), f"{name} under {parent}"
 
 
 def test_config_error_lists_every_issue() -> None:
