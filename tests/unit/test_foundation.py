@@ -59,14 +59,21 @@ def _isort_key(name: str) -> tuple[int, str]:
     return (2, name)
 
 
+INFRA = ("commands", "http", "docker", "kubernetes", "ecs", "metrics")
+
+
 def test_import_loads_no_backend() -> None:
+    packages = ", ".join(f"asyncconsole.infra.{name}" for name in INFRA)
     code = (
-        "import sys, asyncconsole, asyncconsole.testing\n"
+        f"import sys, asyncconsole, asyncconsole.testing, {packages}\n"
         f"bad = [m for m in {BACKENDS!r} if m in sys.modules]\n"
         "print(','.join(bad))\n"
+        # ...and a backend loads when first used.
+        "asyncconsole.infra.http.AiohttpClient\n"
+        "print('aiohttp' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert out.stdout.splitlines() == ["", "True"]
 
 
 @pytest.mark.parametrize("package", PUBLIC_PACKAGES)
