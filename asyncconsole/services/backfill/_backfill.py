@@ -23,6 +23,7 @@ from ..._errors import (
 )
 from ..._observe import observe
 from ...config import BackfillConfig, ReindexFromSnapshotConfig
+from .._redact import mask_described
 from ..clusters import Cluster
 from ..workers import WorkerCounts, WorkerDeployment, counts_message
 from ..workers._gather import first_leaf, gather_first_error, gather_pair
@@ -144,12 +145,16 @@ class Backfill:
         return self.rfs.working_state_index
 
     def describe(self) -> dict[str, Any]:
-        """The ``backfill`` block as plain data, plus the index and the workers' placement."""
-        return {
-            **self.config.model_dump(mode="json"),
-            "working_state_index": self.index,
-            "workers": self.workers.describe(),
-        }
+        """The ``backfill`` block as plain data, plus the index and the workers' placement
+        (credentials in URLs and secret-named environment variables masked)."""
+        described: dict[str, Any] = mask_described(
+            {
+                **self.config.model_dump(mode="json"),
+                "working_state_index": self.index,
+                "workers": self.workers.describe(),
+            }
+        )
+        return described
 
     # -- scaling ------------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from ..._observe import observe
 from ..._secret import Secret
 from ...config import ClusterConfig
 from ...infra.http import HttpClient, HttpResponse
+from .._redact import mask_url
 from ._types import (
     BenchmarkCommand,
     BenchmarkResult,
@@ -152,7 +153,10 @@ class Cluster:
         self._version: ClusterVersion | None = None
 
     def __repr__(self) -> str:
-        return f"Cluster(name={self.name!r}, endpoint={self.endpoint!r}, auth={self.auth_kind!r})"
+        return (
+            f"Cluster(name={self.name!r}, endpoint={mask_url(self.endpoint)!r}, "
+            f"auth={self.auth_kind!r})"
+        )
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -189,10 +193,11 @@ class Cluster:
         return self._version
 
     def describe(self) -> dict[str, Any]:
-        """The cluster's configuration as plain data; passwords are never included."""
+        """The cluster's configuration as plain data; passwords are never included (also not
+        one written into the endpoint URL: ``https://user:********@host``)."""
         data: dict[str, Any] = {
             "name": self.name,
-            "endpoint": self.endpoint,
+            "endpoint": mask_url(self.endpoint),
             "auth": self.auth_kind,
             "allow_insecure": self.config.allow_insecure,
             "version": self.config.version,
@@ -214,7 +219,7 @@ class Cluster:
                 "service": sigv4.service if sigv4 else "es",
             }
         if self.config.sigv4_signing_endpoint:
-            data["sigv4_signing_endpoint"] = self.config.sigv4_signing_endpoint
+            data["sigv4_signing_endpoint"] = mask_url(self.config.sigv4_signing_endpoint)
         return data
 
     # -- raw calls ----------------------------------------------------------------------------
@@ -510,7 +515,7 @@ class Cluster:
         if confirm is not True:
             raise ConfirmationRequiredError(
                 f"clear_indices deletes every user index on the {self.name} cluster "
-                f"({self.endpoint}); pass confirm=True to proceed"
+                f"({mask_url(self.endpoint)}); pass confirm=True to proceed"
             )
         async with observe(_log, "cluster.clear_indices", self.name) as info:
             if self.is_serverless:
@@ -781,11 +786,13 @@ class Cluster:
             service, region = self._sigv4_details(environ)
             options += ["amazon_aws_log_in:session", f"service:{service}", f"region:{region}"]
         client_options = "--client-options=" + ",".join(options)
+        target_host = f"--target-host={self.endpoint}"
         argv: list[str | Secret] = [
             tool,
             "run",
             "--exclude-tasks=check-cluster-health",
-            f"--target-host={self.endpoint}",
+            # a password written into the endpoint URL is as secret as basic auth's
+            Secret(target_host) if mask_url(self.endpoint) != self.endpoint else target_host,
             f"--workload={workload}",
             "--pipeline=benchmark-only",
             "--test-mode",

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..._display import DisplayMixin, Table, badge, fields, table
 from ..._secret import Secret, reveal
+from .._redact import mask_urls_in
 
 __all__ = [
     "BenchmarkCommand",
@@ -275,8 +276,9 @@ class BenchmarkCommand:
     """One ``opensearch-benchmark run`` command line (console_link's exact arguments).
 
     ``argv`` is what runs: the ``--client-options=...`` item is a :class:`~asyncconsole.Secret`
-    when it carries the basic-auth password. ``shown`` is the same with the password as
-    ``********`` (console_link's log line).
+    when it carries the basic-auth password, and so is ``--target-host=...`` when the endpoint
+    URL carries one. ``shown`` is the same with the passwords as ``********`` (console_link's
+    log line).
     """
 
     workload: str
@@ -285,15 +287,18 @@ class BenchmarkCommand:
 
     @property
     def shown(self) -> tuple[str, ...]:
-        """The arguments with only the password masked (``basic_auth_password:********``)."""
+        """The arguments with only the passwords masked (``basic_auth_password:********``,
+        ``https://user:********@host``)."""
         password = self.password
         masked = []
         for item in self.argv:
             text = reveal(item) or ""
-            if password is not None and isinstance(item, Secret):
-                text = text.replace(
-                    f"basic_auth_password:{password.get()}", "basic_auth_password:********"
-                )
+            if isinstance(item, Secret):
+                text = mask_urls_in(text)
+                if password is not None:
+                    text = text.replace(
+                        f"basic_auth_password:{password.get()}", "basic_auth_password:********"
+                    )
             masked.append(text)
         return tuple(masked)
 

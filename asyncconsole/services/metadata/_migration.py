@@ -29,6 +29,7 @@ from ...config import (
     SnapshotConfig,
 )
 from ...infra.commands import CommandExecutor, LineSink, OutputMode
+from .._redact import mask_url
 from ._args import Arguments, flatten, masked, merge_extra_args
 from ._types import MetadataCommand, MetadataResult
 
@@ -144,7 +145,7 @@ class MetadataMigration:
                 "local_dir": self.snapshot.local_dir,
                 "from_top_level_snapshot": self.snapshot.from_top_level,
             },
-            "target": None if self.target is None else self.target.config.endpoint,
+            "target": None if self.target is None else mask_url(self.target.config.endpoint),
             "target_auth": None if self.target is None else self.target.config.auth_kind,
             "source_version": self.source_version,
             "cluster_awareness_attributes": self.config.cluster_awareness_attributes,
@@ -371,7 +372,7 @@ class MetadataMigration:
         target = self._target()
         return (
             f"MetadataMigration tool at {path}; snapshot {self.snapshot.snapshot_name} "
-            f"({self.snapshot.repo.kind}) -> {target.config.endpoint}"
+            f"({self.snapshot.repo.kind}) -> {mask_url(target.config.endpoint)}"
         )
 
 

@@ -20,6 +20,7 @@ from ...infra.metrics import (
     Statistic,
     watch,
 )
+from .._redact import mask_url
 from ._types import MetricData, MetricNames
 
 __all__ = ["COMPONENTS", "MetricsService", "parse_component", "parse_statistic"]
@@ -100,7 +101,7 @@ class MetricsService:
         for name in _DESCRIBED:
             value = getattr(self.collector, name, None)
             if isinstance(value, str):
-                data[name] = value
+                data[name] = mask_url(value)
         return data
 
     async def list(self, *, recent: bool = True) -> MetricNames:

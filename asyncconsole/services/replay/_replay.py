@@ -8,6 +8,7 @@ from typing import Any
 from ..._clock import Clock, SystemClock
 from ..._observe import observe
 from ...config import ReplayConfig
+from .._redact import mask_described
 from ..workers import WorkerCounts, WorkerDeployment, counts_message
 from ._types import ReplayStatus, ReplayStatusReport
 
@@ -62,8 +63,12 @@ class Replay:
         return self.workers.kind
 
     def describe(self) -> dict[str, Any]:
-        """The ``replay`` block as plain data, plus the workers' placement."""
-        return {**self.config.model_dump(mode="json"), "workers": self.workers.describe()}
+        """The ``replay`` block as plain data, plus the workers' placement (credentials in
+        URLs and secret-named environment variables masked)."""
+        described: dict[str, Any] = mask_described(
+            {**self.config.model_dump(mode="json"), "workers": self.workers.describe()}
+        )
+        return described
 
     async def start(self) -> None:
         """Run the configured number of replayers (``scale``, default 1)."""

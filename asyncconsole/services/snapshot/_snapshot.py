@@ -23,6 +23,7 @@ from ..._errors import (
 from ..._observe import observe
 from ...config import FSRepoConfig, GCSRepoConfig, S3RepoConfig, SnapshotConfig
 from ...infra.http import HttpResponse
+from .._redact import mask_url
 from ..clusters import Cluster
 from ..clusters._cluster import bounded_gather, gather_all, response_error
 from ._status import SnapshotState, SnapshotStatus
@@ -155,14 +156,14 @@ class Snapshot:
         return self.config.snapshot_repo_name
 
     def describe(self) -> dict[str, Any]:
-        """The snapshot configuration as plain data."""
+        """The snapshot configuration as plain data (passwords in URLs masked)."""
         repo = self.config.repo
         detail: dict[str, Any] = {"type": repo.kind}
         if isinstance(repo, FSRepoConfig):
             detail["repo_path"] = repo.repo_path
         else:
             detail["repo_uri"] = repo.repo_uri
-            detail["endpoint"] = repo.endpoint
+            detail["endpoint"] = mask_url(repo.endpoint) if repo.endpoint else None
         if isinstance(repo, S3RepoConfig):
             detail["aws_region"] = repo.aws_region
             detail["role"] = repo.role
@@ -171,7 +172,7 @@ class Snapshot:
             "snapshot_repo_name": self.repo_name,
             "external_repo": self.config.is_external_repo,
             "repo": detail,
-            "source": self.source.endpoint if self.source else None,
+            "source": mask_url(self.source.endpoint) if self.source else None,
         }
 
     def _cluster(self) -> Cluster:

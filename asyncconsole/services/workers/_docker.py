@@ -12,6 +12,7 @@ from typing import Any
 from ..._errors import DockerNotFoundError
 from ..._secret import MASK, Secret
 from ...infra.docker import ContainerInfo, ContainerState, DockerManager, EnvValue
+from .._redact import mask_described
 from ._gather import gather_first_error
 from ._types import WorkerCounts
 
@@ -99,17 +100,20 @@ class DockerWorkers:
         return f"DockerWorkers(role={self.role!r}, session={self.session!r}, image={self.image!r})"
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "role": self.role,
-            "session": self.session,
-            "image": self.image,
-            "command": self.command,
-            "environment": {
-                k: MASK if isinstance(v, Secret) else v for k, v in sorted(self.env.items())
-            },
-            "network_mode": self.network_mode,
-        }
+        described: dict[str, Any] = mask_described(
+            {
+                "kind": self.kind,
+                "role": self.role,
+                "session": self.session,
+                "image": self.image,
+                "command": self.command,
+                "environment": {
+                    k: MASK if isinstance(v, Secret) else v for k, v in sorted(self.env.items())
+                },
+                "network_mode": self.network_mode,
+            }
+        )
+        return described
 
     async def containers(self) -> list[ContainerInfo]:
         """Every container of this role and session, in any state, newest first."""
