@@ -6,6 +6,7 @@ import re
 import types
 import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +120,49 @@ def test_every_testing_name_is_documented(page: str) -> None:
     text = (DOCS / page).read_text(encoding="utf-8")
     missing = [name for name in asyncconsole.testing.__all__ if name not in text]
     assert not missing, f"docs/{page} does not mention: {missing}"
+
+
+def _cells(row: str) -> list[str]:
+    """A Markdown table row's cells; pipes inside code spans do not split (as in
+    Python-Markdown's tables extension, which mkdocs uses)."""
+    cells, current, in_code = [], "", False
+    for char in row.strip().removeprefix("|").removesuffix("|"):
+        if char == "`":
+            in_code = not in_code
+        if char == "|" and not in_code:
+            cells.append(current)
+            current = ""
+        else:
+            current += char
+    return [*cells, current]
+
+
+def _tables(text: str) -> list[list[str]]:
+    tables: list[list[str]] = []
+    inside_fence = False
+    previous_was_row = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            inside_fence = not inside_fence
+        is_row = not inside_fence and line.startswith("|")
+        if is_row:
+            if not previous_was_row:
+                tables.append([])
+            tables[-1].append(line)
+        previous_was_row = is_row
+    return tables
+
+
+@pytest.mark.parametrize("page", sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")))
+def test_tables_render_as_written(page: str) -> None:
+    """Every row has the header's columns, and no cell shows a literal backslash-pipe (an
+    escaped pipe inside a code span renders as ``\\|``; write a bare ``|`` there)."""
+    markdown: Any = pytest.importorskip("markdown")
+    text = (DOCS / page).read_text(encoding="utf-8")
+    for rows in _tables(text):
+        width = len(_cells(rows[0]))
+        for row in rows[1:]:
+            assert len(_cells(row)) == width, f"docs/{page}: {row[:80]!r} has a stray '|'"
+    html = markdown.markdown(text, extensions=["tables"])
+    cells = re.findall(r"<t[dh]>(.*?)</t[dh]>", html, re.S)
+    assert not [c for c in cells if "\\|" in c], f"docs/{page}: a table cell shows '\\|'"
