@@ -7,18 +7,16 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from ..._clock import Clock, SystemClock
-from ..._errors import ConfigError, ECSError, ECSNotFoundError
+from ..._clock import Clock
+from ..._errors import ECSError, ECSNotFoundError
 from ..._observe import observe
-from ..._resource import AsyncResource
-from ..._retry import NO_RETRY, RetryPolicy
+from ..._retry import RetryPolicy
 from ..._secret import Secret
-from .._aws import AwsClientOptions, aws_error_fields, open_aws_client
+from .._aws import AwsClientResource, aws_error_fields
 from ._common import (
     DEFAULT_RETRY,
     MAX_RUN_TASK_COUNT,
@@ -39,7 +37,7 @@ logger = logging.getLogger("asyncconsole.infra.ecs")
 _DESCRIBE_BATCH = 100  # DescribeTasks accepts at most 100 tasks per call
 
 
-class AwsECSManager(AsyncResource):
+class AwsECSManager(AwsClientResource):
     """The :class:`ECSManager` for AWS ECS, on one pooled aiobotocore client.
 
     Region and credentials come from the arguments or the standard AWS chain (environment,
@@ -52,6 +50,12 @@ class AwsECSManager(AsyncResource):
             await ecs.scale_service("cluster", "service", 4)
             st = await ecs.wait_until_stable("cluster", "service", timeout=300)
     """
+
+    _service = "ecs"
+    _title = "ECS"
+    _error = ECSError
+    _region_hint = "pass region= (backfill/replay ecs.aws_region) or set AWS_DEFAULT_REGION"
+    _retry_log = logger
 
     def __init__(
         self,
@@ -68,74 +72,36 @@ class AwsECSManager(AsyncResource):
         read_timeout: float = 30.0,
         max_pool_connections: int = 50,
     ) -> None:
-        if (access_key is None) != (secret_key is None):
-            raise ConfigError("AwsECSManager needs both access_key and secret_key, or neither")
-        self._options = AwsClientOptions(
-            region=region,
-            endpoint_url=endpoint_url,
+        super().__init__(
+            region,
+            endpoint_url,
             user_agent_extra=user_agent_extra,
             access_key=access_key,
-            secret_key=_secret(secret_key),
-            session_token=_secret(session_token),
+            secret_key=secret_key,
+            session_token=session_token,
+            retry=retry,
+            clock=clock,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             max_pool_connections=max_pool_connections,
         )
-        self._retry = retry
-        self._clock: Clock = clock or SystemClock()
-        self._stack = AsyncExitStack()
-        self._client: Any = None
 
-    def __repr__(self) -> str:
-        o = self._options
-        return f"AwsECSManager(region={o.region!r}, endpoint_url={o.endpoint_url!r})"
-
-    async def _open(self) -> None:
-        try:
-            self._client = await self._stack.enter_async_context(
-                open_aws_client("ecs", self._options)
-            )
-        except Exception as exc:
-            if type(exc).__name__ == "NoRegionError":
-                raise ConfigError(
-                    "No AWS region for ECS: pass region= (backfill/replay ecs.aws_region) "
-                    "or set AWS_DEFAULT_REGION"
-                ) from exc
-            code, message, _, _ = aws_error_fields(exc)
-            raise ECSError(f"Cannot create the ECS client: {message}", code=code) from exc
-
-    async def _close(self) -> None:
-        self._client = None
-        await self._stack.aclose()
-
-    async def _call(
-        self, operation: str, target: str, *, idempotent: bool = True, **params: Any
-    ) -> dict[str, Any]:
-        """One ECS API call (snake_case ``operation``), retried if idempotent, translated."""
-        client = self._client
-        if client is None:
-            raise RuntimeError("AwsECSManager is not open: use 'async with AwsECSManager(...)'")
-        method = getattr(client, operation)
-
-        async def attempt() -> dict[str, Any]:
-            try:
-                response: dict[str, Any] = await method(**params)
-            except Exception as exc:
-                raise _translate(exc, operation, target) from exc
-            return response
-
-        def on_retry(number: int, exc: BaseException, wait: float) -> None:
-            logger.debug(
-                "ecs %s %s attempt %d failed (%s); retrying in %.2fs",
-                operation,
-                target,
-                number,
-                exc,
-                wait,
-            )
-
-        policy = self._retry if idempotent else NO_RETRY
-        return await policy.run(attempt, clock=self._clock, on_retry=on_retry)
+    def _translate(self, exc: Exception, operation: str, target: str) -> ECSError:
+        code, message, status, transient = aws_error_fields(exc)
+        lowered = message.lower()
+        not_found = code in NOT_FOUND_CODES or (
+            code in ("InvalidParameterException", "ClientException") and "not found" in lowered
+        )
+        cls = ECSNotFoundError if not_found else ECSError
+        what = f"{code}: {message}" if code else message
+        err = cls(
+            f"ECS {operation} {target} failed: {what}",
+            code=code,
+            status=status,
+            operation=operation,
+        )
+        err.transient = transient
+        return err
 
     async def ping(self) -> None:
         async with observe(logger, "ecs.ping", self._options.endpoint_url or "aws"):
@@ -377,25 +343,6 @@ class AwsECSManager(AsyncResource):
             if not raw:
                 raise ECSNotFoundError(f"ECS task {target} not found", code="MISSING")
             return _task_info(raw)
-
-
-def _secret(value: Secret | str | None) -> Secret | None:
-    return value if isinstance(value, Secret) or value is None else Secret(value)
-
-
-def _translate(exc: Exception, operation: str, target: str) -> ECSError:
-    code, message, status, transient = aws_error_fields(exc)
-    lowered = message.lower()
-    not_found = code in NOT_FOUND_CODES or (
-        code in ("InvalidParameterException", "ClientException") and "not found" in lowered
-    )
-    cls = ECSNotFoundError if not_found else ECSError
-    what = f"{code}: {message}" if code else message
-    err = cls(
-        f"ECS {operation} {target} failed: {what}", code=code, status=status, operation=operation
-    )
-    err.transient = transient
-    return err
 
 
 def _override(o: ContainerOverride) -> dict[str, Any]:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-from contextlib import AsyncExitStack
-from typing import Any
 
-from ..._clock import Clock, SystemClock
-from ..._errors import AwsError, AwsNotFoundError, ConfigError
+from ..._clock import Clock
+from ..._errors import AwsError, AwsNotFoundError
 from ..._observe import observe
-from ..._resource import AsyncResource
 from ..._retry import RetryPolicy
 from ..._secret import Secret
-from .._aws import AwsClientOptions, aws_error_fields, open_aws_client
+from .._aws import AwsClientResource, aws_error_fields
 from ._format import INVALID_FORMAT, decode_json_object
 
 __all__ = ["AwsSecretsManager"]
@@ -26,13 +23,17 @@ DEFAULT_RETRY = RetryPolicy(
 _NOT_FOUND_CODES = frozenset({"ResourceNotFoundException"})
 
 
-class AwsSecretsManager(AsyncResource):
+class AwsSecretsManager(AwsClientResource):
     """The :class:`SecretStore` for AWS Secrets Manager (``GetSecretValue``), on one client.
 
     Region and credentials come from the arguments or the standard AWS chain; botocore's own
     retries are off and throttling is retried with ``retry`` on ``clock``. Wrap it in
     :class:`CachedSecretStore` to fetch each secret once.
     """
+
+    _service = "secretsmanager"
+    _title = "Secrets Manager"
+    _error = AwsError
 
     def __init__(
         self,
@@ -48,62 +49,30 @@ class AwsSecretsManager(AsyncResource):
         connect_timeout: float = 10.0,
         read_timeout: float = 30.0,
     ) -> None:
-        if (access_key is None) != (secret_key is None):
-            raise ConfigError("AwsSecretsManager needs both access_key and secret_key, or neither")
-        self._options = AwsClientOptions(
-            region=region,
-            endpoint_url=endpoint_url,
+        super().__init__(
+            region,
+            endpoint_url,
             user_agent_extra=user_agent_extra,
             access_key=access_key,
-            secret_key=_secret(secret_key),
-            session_token=_secret(session_token),
+            secret_key=secret_key,
+            session_token=session_token,
+            retry=retry,
+            clock=clock,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         )
-        self._retry = retry
-        self._clock: Clock = clock or SystemClock()
-        self._stack = AsyncExitStack()
-        self._client: Any = None
 
-    def __repr__(self) -> str:
-        o = self._options
-        return f"AwsSecretsManager(region={o.region!r}, endpoint_url={o.endpoint_url!r})"
-
-    async def _open(self) -> None:
-        try:
-            self._client = await self._stack.enter_async_context(
-                open_aws_client("secretsmanager", self._options)
+    def _translate(self, exc: Exception, operation: str, target: str) -> AwsError:
+        code, message, status, transient = aws_error_fields(exc)
+        if code in _NOT_FOUND_CODES:
+            err: AwsError = AwsNotFoundError(f"Secret {target} not found: {message}", code=code)
+        else:
+            what = f"{code}: {message}" if code else message
+            err = AwsError(
+                f"Secrets Manager {operation} {target} failed: {what}", code=code, status=status
             )
-        except Exception as exc:
-            if type(exc).__name__ == "NoRegionError":
-                raise ConfigError(
-                    "No AWS region for Secrets Manager: pass region= or set AWS_DEFAULT_REGION"
-                ) from exc
-            code, message, _, _ = aws_error_fields(exc)
-            raise AwsError(
-                f"Cannot create the Secrets Manager client: {message}", code=code
-            ) from exc
-
-    async def _close(self) -> None:
-        self._client = None
-        await self._stack.aclose()
-
-    async def _call(self, operation: str, target: str, **params: Any) -> dict[str, Any]:
-        client = self._client
-        if client is None:
-            raise RuntimeError(
-                "AwsSecretsManager is not open: use 'async with AwsSecretsManager(...)'"
-            )
-        method = getattr(client, operation)
-
-        async def attempt() -> dict[str, Any]:
-            try:
-                response: dict[str, Any] = await method(**params)
-            except Exception as exc:
-                raise _translate(exc, operation, target) from exc
-            return response
-
-        return await self._retry.run(attempt, clock=self._clock)
+        err.transient = transient
+        return err
 
     async def ping(self) -> None:
         async with observe(logger, "secrets.ping", self._options.endpoint_url or "aws"):
@@ -130,20 +99,3 @@ class AwsSecretsManager(AsyncResource):
 
     async def get_json_secret(self, secret_id: str) -> dict[str, Secret]:
         return decode_json_object(secret_id, await self.get_secret_string(secret_id))
-
-
-def _secret(value: Secret | str | None) -> Secret | None:
-    return value if isinstance(value, Secret) or value is None else Secret(value)
-
-
-def _translate(exc: Exception, operation: str, target: str) -> AwsError:
-    code, message, status, transient = aws_error_fields(exc)
-    if code in _NOT_FOUND_CODES:
-        err: AwsError = AwsNotFoundError(f"Secret {target} not found: {message}", code=code)
-    else:
-        what = f"{code}: {message}" if code else message
-        err = AwsError(
-            f"Secrets Manager {operation} {target} failed: {what}", code=code, status=status
-        )
-    err.transient = transient
-    return err
