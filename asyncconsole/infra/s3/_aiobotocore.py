@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Iterable
-from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
 
-from ..._clock import Clock, SystemClock
-from ..._errors import AwsError, AwsNotFoundError, ConfigError
+from ..._clock import Clock
+from ..._errors import AwsError, AwsNotFoundError
 from ..._observe import observe
-from ..._resource import AsyncResource
 from ..._retry import RetryPolicy
 from ..._secret import Secret
-from .._aws import AwsClientOptions, aws_error_fields, open_aws_client
-from ._types import DELETE_BATCH, ObjectInfo
-from ._validate import check_bucket, check_key, check_page_size
+from .._aws import AwsClientResource, aws_error_fields
+from ._types import ObjectInfo
+from ._validate import check_bucket, check_key, check_page_size, key_batches
 
 __all__ = ["DEFAULT_RETRY", "AwsS3Store"]
 
@@ -30,7 +28,7 @@ DEFAULT_RETRY = RetryPolicy(
 _NOT_FOUND_CODES = frozenset({"NoSuchBucket", "NoSuchKey", "404", "NotFound"})
 
 
-class AwsS3Store(AsyncResource):
+class AwsS3Store(AwsClientResource):
     """The :class:`ObjectStore` for Amazon S3 (or an S3-compatible endpoint), on one client.
 
     Region and credentials come from the arguments or the standard AWS chain; botocore's own
@@ -43,6 +41,11 @@ class AwsS3Store(AsyncResource):
             async for obj in s3.list_objects("bucket", "prefix/"):
                 data = await s3.get_object("bucket", obj.key)
     """
+
+    _service = "s3"
+    _title = "S3"
+    _error = AwsError
+    _retry_log = logger
 
     def __init__(
         self,
@@ -59,65 +62,31 @@ class AwsS3Store(AsyncResource):
         read_timeout: float = 60.0,
         max_pool_connections: int = 20,
     ) -> None:
-        if (access_key is None) != (secret_key is None):
-            raise ConfigError("AwsS3Store needs both access_key and secret_key, or neither")
-        self._options = AwsClientOptions(
-            region=region,
-            endpoint_url=endpoint_url,
+        super().__init__(
+            region,
+            endpoint_url,
             user_agent_extra=user_agent_extra,
             access_key=access_key,
-            secret_key=_secret(secret_key),
-            session_token=_secret(session_token),
+            secret_key=secret_key,
+            session_token=session_token,
+            retry=retry,
+            clock=clock,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             max_pool_connections=max_pool_connections,
         )
-        self._retry = retry
-        self._clock: Clock = clock or SystemClock()
-        self._stack = AsyncExitStack()
-        self._client: Any = None
 
-    def __repr__(self) -> str:
-        o = self._options
-        return f"AwsS3Store(region={o.region!r}, endpoint_url={o.endpoint_url!r})"
-
-    async def _open(self) -> None:
-        try:
-            self._client = await self._stack.enter_async_context(
-                open_aws_client("s3", self._options)
-            )
-        except Exception as exc:
-            code, message, _, _ = aws_error_fields(exc)
-            raise AwsError(f"Cannot create the S3 client: {message}", code=code) from exc
-
-    async def _close(self) -> None:
-        self._client = None
-        await self._stack.aclose()
-
-    async def _call(self, operation: str, target: str, **params: Any) -> dict[str, Any]:
-        client = self._client
-        if client is None:
-            raise RuntimeError("AwsS3Store is not open: use 'async with AwsS3Store(...)'")
-        method = getattr(client, operation)
-
-        async def attempt() -> dict[str, Any]:
-            try:
-                response: dict[str, Any] = await method(**params)
-            except Exception as exc:
-                raise _translate(exc, operation, target) from exc
-            return response
-
-        def on_retry(number: int, exc: BaseException, wait: float) -> None:
-            logger.debug(
-                "s3 %s %s attempt %d failed (%s); retrying in %.2fs",
-                operation,
-                target,
-                number,
-                exc,
-                wait,
-            )
-
-        return await self._retry.run(attempt, clock=self._clock, on_retry=on_retry)
+    def _translate(self, exc: Exception, operation: str, target: str) -> AwsError:
+        code, message, status, transient = aws_error_fields(exc)
+        what = f"{code}: {message}" if code else message
+        text = f"S3 {operation} {target} failed: {what}"
+        err: AwsError
+        if code in _NOT_FOUND_CODES or (status == 404 and operation != "list_buckets"):
+            err = AwsNotFoundError(text, code=code, status=status, operation=operation)
+        else:
+            err = AwsError(text, code=code, status=status, operation=operation)
+        err.transient = transient
+        return err
 
     async def ping(self) -> None:
         async with observe(logger, "s3.ping", self._options.endpoint_url or "aws"):
@@ -162,7 +131,7 @@ class AwsS3Store(AsyncResource):
                         break
                     except Exception as exc:
                         # A transfer broken half-way: bytes were already handed out, so no retry.
-                        raise _translate(exc, "get_object", target) from exc
+                        raise self._translate(exc, "get_object", target) from exc
                     received += len(chunk)
                     yield chunk
             info["bytes"] = received
@@ -183,14 +152,7 @@ class AwsS3Store(AsyncResource):
     async def delete_objects(self, bucket: str, keys: Iterable[str]) -> int:
         check_bucket(bucket)
         deleted = 0
-        batch: list[str] = []
-        for key in keys:
-            check_key(key)
-            batch.append(key)
-            if len(batch) == DELETE_BATCH:
-                deleted += await self._delete_batch(bucket, batch)
-                batch = []
-        if batch:
+        for batch in key_batches(keys):
             deleted += await self._delete_batch(bucket, batch)
         return deleted
 
@@ -216,10 +178,6 @@ class AwsS3Store(AsyncResource):
         return len(batch)
 
 
-def _secret(value: Secret | str | None) -> Secret | None:
-    return value if isinstance(value, Secret) or value is None else Secret(value)
-
-
 def _object_info(bucket: str, raw: dict[str, Any]) -> ObjectInfo:
     modified = raw.get("LastModified")
     if isinstance(modified, datetime):
@@ -234,16 +192,3 @@ def _object_info(bucket: str, raw: dict[str, Any]) -> ObjectInfo:
         last_modified=modified,
         etag=etag.strip('"') if isinstance(etag, str) else None,
     )
-
-
-def _translate(exc: BaseException, operation: str, target: str) -> AwsError:
-    code, message, status, transient = aws_error_fields(exc)
-    what = f"{code}: {message}" if code else message
-    text = f"S3 {operation} {target} failed: {what}"
-    err: AwsError
-    if code in _NOT_FOUND_CODES or (status == 404 and operation != "list_buckets"):
-        err = AwsNotFoundError(text, code=code, status=status, operation=operation)
-    else:
-        err = AwsError(text, code=code, status=status, operation=operation)
-    err.transient = transient
-    return err

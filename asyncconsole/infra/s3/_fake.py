@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from ..._clock import Clock, FakeClock
 from ..._errors import AwsError, AwsNotFoundError
 from ..._resource import AsyncResource
-from ._types import DELETE_BATCH, ObjectInfo
-from ._validate import check_bucket, check_key, check_page_size
+from ._types import ObjectInfo
+from ._validate import check_bucket, check_key, check_page_size, key_batches
 
 __all__ = ["FakeObjectStore", "FakeObjectStoreCall"]
 
@@ -204,15 +204,8 @@ class FakeObjectStore(AsyncResource):
 
     async def delete_objects(self, bucket: str, keys: Iterable[str]) -> int:
         check_bucket(bucket)
-        batch: list[str] = []
         deleted = 0
-        for key in keys:
-            check_key(key)
-            batch.append(key)
-            if len(batch) == DELETE_BATCH:
-                deleted += await self._delete_batch(bucket, batch)
-                batch = []
-        if batch:
+        for batch in key_batches(keys):
             deleted += await self._delete_batch(bucket, batch)
         return deleted
 
