@@ -163,6 +163,8 @@ async def test_environment_describe_and_check_never_show_a_password(tmp_path: An
     assert "pw-" not in dumped, dumped
     assert described["source_cluster"]["endpoint"] == "https://admin:********@source:9200"
     assert described["metrics"]["endpoint"] == "http://metrics:********@prom:9090"
+    # the environment hands the service an on-demand view: the kind is still the collector's
+    assert described["metrics"]["source_type"] == "PrometheusMetricsCollector"
     rfs = described["backfill"]["reindex_from_snapshot"]
     assert rfs["docker"]["environment"] == {"RFS_TARGET_PASSWORD": "********", "LOG": "info"}
     assert described["backfill"]["workers"]["environment"]["RFS_TARGET_PASSWORD"] == "********"

@@ -88,12 +88,14 @@ class MetricsService:
         self.clock: Clock = clock or SystemClock()
 
     def __repr__(self) -> str:
-        return f"MetricsService(collector={type(self.collector).__name__})"
+        return f"MetricsService(collector={self.source_type})"
 
     @property
     def source_type(self) -> str:
         """The collector's class name, as ``metrics get-data`` prints it."""
-        return type(self.collector).__name__
+        # __class__, not type(): an Environment hands services an on-demand view of the
+        # collector whose __class__ is the collector's own.
+        return self.collector.__class__.__name__
 
     def describe(self) -> dict[str, Any]:
         """The collector's kind and where it reads from (no credentials)."""
