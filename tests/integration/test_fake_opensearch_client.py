@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import opensearchpy
+import opensearchpy.helpers
 import pytest
 
 from asyncconsole.testing import FakeOpenSearchServer
 
 pytestmark = pytest.mark.integration
 
-opensearchpy = pytest.importorskip("opensearchpy")
+# opensearch-py is a test dependency: a plain import, so a missing client fails the run
+# instead of silently skipping the proof that the fake speaks OpenSearch.
 
 
 @pytest.fixture
@@ -138,3 +141,44 @@ async def test_basic_auth_with_the_client(tmp_path: Any) -> None:
         finally:
             await good.close()
             await bad.close()
+
+
+async def test_documents_and_the_query_shapes_the_services_use(client: Any) -> None:
+    for i in (0, 4000, 8000, 12_000, 12_001, 12_002, 12_003, 12_004):
+        await client.index(index="work", id=f"w__{i}", body={"n": i, "done": i % 2 == 0})
+    await client.bulk(
+        body="".join(
+            f'{{"index": {{"_index": "work", "_id": "b{i}"}}}}\n{{"n": {i}}}\n'
+            for i in range(12_000)
+        )
+    )
+    await client.indices.refresh(index="work")
+    total = 12_000 + 8
+    capped = await client.search(index="work", body={"size": 0, "query": {"match_all": {}}})
+    assert capped["hits"]["total"] == {"value": 10_000, "relation": "gte"}
+    exact = await client.search(
+        index="work", body={"size": 0, "track_total_hits": True, "query": {"match_all": {}}}
+    )
+    assert exact["hits"]["total"] == {"value": total, "relation": "eq"}
+    by_ids = await client.search(
+        index="work", body={"query": {"ids": {"values": ["w__0", "b7", "nope"]}}}
+    )
+    assert sorted(h["_id"] for h in by_ids["hits"]["hits"]) == ["b7", "w__0"]
+    with_field = await client.count(index="work", body={"query": {"exists": {"field": "done"}}})
+    assert with_field["count"] == 8
+    done = await client.count(
+        index="work",
+        body={
+            "query": {
+                "bool": {
+                    "must": [{"exists": {"field": "done"}}],
+                    "must_not": [{"term": {"done": False}}],
+                    "filter": [{"range": {"n": {"lt": 12_004}}}],
+                }
+            }
+        },
+    )
+    assert done["count"] == 5  # w__0, w__4000, w__8000, w__12000, w__12002
+    assert (await client.get(index="work", id="w__4000"))["_source"] == {"n": 4000, "done": True}
+    await client.delete(index="work", id="w__4000")
+    assert await client.exists(index="work", id="w__4000") is False
