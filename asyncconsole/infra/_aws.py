@@ -124,8 +124,9 @@ class AwsClientResource(AsyncResource, ABC):
     :meth:`_translate`). Each public method wraps its requests in ``observe()`` itself, so one
     log event stands for one operation however many requests (pages, batches) it took.
 
-    Subclasses set :attr:`_service` (botocore's name), :attr:`_title` (in messages) and
-    :attr:`_error` (the type of open failures), and implement :meth:`_translate`.
+    Subclasses set :attr:`_service` (botocore's name) and implement :meth:`_translate`; the
+    default :meth:`_open_error` also wants :attr:`_title` (in messages) and :attr:`_error` (the
+    type of a failure to create the client).
     """
 
     _service: ClassVar[str]

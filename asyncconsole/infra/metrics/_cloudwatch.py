@@ -11,18 +11,16 @@ with exactly these dimensions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AsyncExitStack
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from ..._clock import Clock, SystemClock
+from ..._clock import Clock
 from ..._errors import AsyncConsoleError, MetricsError
 from ..._observe import observe
-from ..._resource import AsyncResource
 from ..._retry import RetryPolicy
 from ..._secret import Secret
-from .._aws import AwsClientOptions, aws_error_fields, open_aws_client
+from .._aws import AwsClientResource, aws_error_fields
 from ._types import MetricQuery, MetricSeries, Point
 
 __all__ = ["NAMESPACE", "CloudWatchMetricsCollector"]
@@ -33,10 +31,9 @@ QUALIFIER_DIMENSION = "qualifier"
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit
 
 logger = logging.getLogger("asyncconsole.metrics.cloudwatch")
-T = TypeVar("T")
 
 
-class CloudWatchMetricsCollector(AsyncResource):
+class CloudWatchMetricsCollector(AwsClientResource):
     """Metrics from CloudWatch (namespace ``OpenSearchMigrations``), as the Migration Assistant
     publishes them: dimension ``OTelLib`` = component, ``qualifier`` = the deployment stage.
 
@@ -56,6 +53,13 @@ class CloudWatchMetricsCollector(AsyncResource):
         clock: Time source for ``end=None`` and retry waits.
     """
 
+    _service = "cloudwatch"
+    # Unlike the other AWS adapters, a lone access key is not refused: it is ignored and the
+    # standard chain is used (kept as it was).
+    _requires_key_pair = False
+    # asyncconsole's own errors and RuntimeErrors (a closed session) surface unchanged.
+    _passthrough = (AsyncConsoleError, RuntimeError)
+
     def __init__(
         self,
         region: str | None = None,
@@ -72,27 +76,23 @@ class CloudWatchMetricsCollector(AsyncResource):
         timeout: float = 30.0,
         clock: Clock | None = None,
     ) -> None:
+        super().__init__(
+            region,
+            endpoint_url,
+            user_agent_extra=user_agent_extra,
+            access_key=access_key,
+            secret_key=secret_key,
+            session_token=session_token,
+            retry=retry or RetryPolicy(),
+            clock=clock,
+            connect_timeout=min(timeout, 10.0),
+            read_timeout=timeout,
+        )
         self.region = region
         self.qualifier = qualifier
         self.endpoint_url = endpoint_url
         self.namespace = namespace
         self.discover_series = discover_series
-        self.retry = retry or RetryPolicy()
-        self.clock: Clock = clock or SystemClock()
-        self._options = AwsClientOptions(
-            region=region,
-            endpoint_url=endpoint_url,
-            user_agent_extra=user_agent_extra,
-            access_key=access_key,
-            secret_key=Secret(secret_key) if isinstance(secret_key, str) else secret_key,
-            session_token=(
-                Secret(session_token) if isinstance(session_token, str) else session_token
-            ),
-            connect_timeout=min(timeout, 10.0),
-            read_timeout=timeout,
-        )
-        self._stack = AsyncExitStack()
-        self._client: Any = None
         self._target = endpoint_url or f"cloudwatch:{region or 'default-region'}"
 
     def __repr__(self) -> str:
@@ -101,19 +101,30 @@ class CloudWatchMetricsCollector(AsyncResource):
             f"endpoint_url={self.endpoint_url!r})"
         )
 
-    async def _open(self) -> None:
-        try:
-            self._client = await self._stack.enter_async_context(
-                open_aws_client("cloudwatch", self._options)
-            )
-        except AsyncConsoleError:
-            raise
-        except Exception as exc:
-            raise _translate(exc, "open CloudWatch client", None) from exc
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy of every request."""
+        return self._retry
 
-    async def _close(self) -> None:
-        self._client = None
-        await self._stack.aclose()
+    @retry.setter
+    def retry(self, policy: RetryPolicy) -> None:
+        self._retry = policy
+
+    @property
+    def clock(self) -> Clock:
+        """The time source for ``end=None`` and retry waits."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def _open_error(self, exc: Exception) -> Exception:
+        return _metrics_error(exc, "open CloudWatch client", None)
+
+    def _translate(self, exc: Exception, operation: str, target: str) -> Exception:
+        # ``target`` says what was asked ("ListMetrics for ..."): the message and the query.
+        return _metrics_error(exc, target, target)
 
     # -- MetricsCollector ------------------------------------------------------------------
 
@@ -171,10 +182,10 @@ class CloudWatchMetricsCollector(AsyncResource):
         async with observe(logger, "cloudwatch.ping", self._target):
             # A filtered ListMetrics: cheap, and needs only the permission reading needs.
             await self._call(
-                lambda: self._require().list_metrics(
-                    Namespace=self.namespace, MetricName="asyncconsole-ping"
-                ),
+                "list_metrics",
                 "ping (ListMetrics)",
+                Namespace=self.namespace,
+                MetricName="asyncconsole-ping",
             )
 
     # -- internals -------------------------------------------------------------------------
@@ -201,24 +212,12 @@ class CloudWatchMetricsCollector(AsyncResource):
             dims[key] = value
         return dims
 
-    async def _call(self, call: Callable[[], Awaitable[T]], what: str) -> T:
-        async def attempt() -> T:
-            try:
-                return await call()
-            except (AsyncConsoleError, RuntimeError):
-                raise
-            except Exception as exc:
-                raise _translate(exc, what, what) from exc
-
-        return await self.retry.run(attempt, clock=self.clock)
-
     async def _list(self, kwargs: Mapping[str, Any], *, what: str) -> list[dict[str, Any]]:
-        client = self._require()
         metrics: list[dict[str, Any]] = []
         token: str | None = None
         while True:
             page_kwargs = dict(kwargs, NextToken=token) if token else dict(kwargs)
-            page = await self._call(lambda kw=page_kwargs: client.list_metrics(**kw), what)  # type: ignore[misc]
+            page = await self._call("list_metrics", what, **page_kwargs)
             metrics.extend(page.get("Metrics") or [])
             token = page.get("NextToken")
             if not token:
@@ -232,7 +231,6 @@ class CloudWatchMetricsCollector(AsyncResource):
         end: datetime,
         described: str,
     ) -> dict[str, list[Point]]:
-        client = self._require()
         request: dict[str, Any] = {
             "MetricDataQueries": [
                 {
@@ -258,10 +256,7 @@ class CloudWatchMetricsCollector(AsyncResource):
         token: str | None = None
         while True:
             kwargs = dict(request, NextToken=token) if token else request
-            page = await self._call(
-                lambda kw=kwargs: client.get_metric_data(**kw),  # type: ignore[misc]
-                f"GetMetricData for {described}",
-            )
+            page = await self._call("get_metric_data", f"GetMetricData for {described}", **kwargs)
             messages = [_message(m) for m in page.get("Messages") or []]
             for result in page.get("MetricDataResults") or []:
                 status = result.get("StatusCode", "Complete")
@@ -299,7 +294,7 @@ def _utc(ts: Any) -> datetime:
     return datetime.fromisoformat(str(ts)).astimezone(UTC)
 
 
-def _translate(exc: BaseException, what: str, query: str | None) -> MetricsError:
+def _metrics_error(exc: BaseException, what: str, query: str | None) -> MetricsError:
     code, message, status, transient = aws_error_fields(exc)
     error = MetricsError(
         f"CloudWatch {what} failed: {code + ': ' if code else ''}{message}",
