@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -378,6 +380,18 @@ async def test_check_reports_ok_failed_and_timed_out_components() -> None:
     finished = {e.name for e in events if e.kind is EventKind.FINISHED}
     started = {e.name for e in events if e.kind is EventKind.STARTED}
     assert finished == started == {"source_cluster", "target_cluster", "proxy"}
+    # the report draws as a table: in a rich terminal and in Jupyter
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(report)
+    report_rows = [("source_cluster", "ok"), ("target_cluster", "failed"), ("proxy", "timed_out")]
+    drawn = console.export_text()
+    html = report._repr_html_()
+    for name, status in report_rows:
+        assert re.search(rf"\b{name}\s+\W\s+{status}\s", drawn), drawn
+        assert f"<td>{name}</td>" in html
+        assert f"{status}</" in html
 
 
 async def test_check_timeout_is_per_component_and_others_finish() -> None:
