@@ -159,20 +159,37 @@ def wait(ctx: click.Context, name: str | None, timeout: float | None, poll_inter
 @snapshot.command("list")
 @click.pass_context
 def list_(ctx: click.Context) -> None:
-    """List the snapshots in the repository.
+    """List the snapshots in the repository (none, with "repository_missing", when it is
+    not registered yet: no snapshot was created).
 
-    JSON: {"repository": name, "snapshots": [{"name", "state", "indices", "start_time",
-    "end_time", "duration_ms", "shards_total", "shards_successful", "shards_failed"}]}
+    JSON: {"repository": name, "repository_missing": bool, "snapshots": [{"name", "state",
+    "indices", "start_time", "end_time", "duration_ms", "shards_total", "shards_successful",
+    "shards_failed"}]}
     """
     state = state_of(ctx)
 
     async def body(env: Environment) -> Any:
-        return _snapshot(env).repo_name, await _snapshot(env).list()
+        from .._errors import HttpNotFoundError
 
-    repository, found = run_with_env(state, body, needs=("snapshot",))
-    data = {"repository": repository, "snapshots": [s.to_dict() for s in found]}
+        snap = _snapshot(env)
+        try:
+            return snap.repo_name, False, await snap.list()
+        except HttpNotFoundError as exc:
+            # The same answer `delete --all` gives; any other 404 stays an error.
+            if "repository_missing_exception" not in exc.body_excerpt:
+                raise
+            return snap.repo_name, True, []
+
+    repository, missing, found = run_with_env(state, body, needs=("snapshot",))
+    data = {
+        "repository": repository,
+        "repository_missing": missing,
+        "snapshots": [s.to_dict() for s in found],
+    }
     if state.json:
         emit(state, data)
+    elif missing:
+        click.echo(f"Repository '{repository}' is not registered: no snapshots.")
     elif not found:
         click.echo(f"No snapshots found in repository '{repository}'.")
     else:

@@ -425,6 +425,9 @@ def test_completion_scripts() -> None:
         result = invoke(["completion", shell])
         assert result.exit_code == 0
         assert "_ASYNCCONSOLE_COMPLETE" in result.stdout
+        as_json = json.loads(invoke(["--json", "completion", shell]).stdout)
+        assert as_json["shell"] == shell
+        assert as_json["script"].rstrip() == result.stdout.rstrip()
     assert invoke(["completion", "tcsh"]).exit_code == 2
 
 

@@ -30,6 +30,25 @@ def test_status_before_create_is_exit_1(servers: Servers) -> None:
     assert json.loads(as_json.stdout)["error"]["type"] == "SnapshotNotStartedError"
 
 
+def test_list_before_the_repository_exists_says_so(servers: Servers) -> None:
+    config = _config(servers)
+    text = invoke(["snapshot", "list"], config=config)
+    assert (text.exit_code, text.stderr) == (0, "")
+    assert text.stdout == "Repository 'migration_assistant_repo' is not registered: no snapshots.\n"
+    assert json.loads(invoke(["--json", "snapshot", "list"], config=config).stdout) == {
+        "repository": "migration_assistant_repo",
+        "repository_missing": True,
+        "snapshots": [],
+    }
+    # any other 404 is still a failure
+    servers.loop.call(
+        lambda: servers.source.fail_next(path="_snapshot", status=404, error_type="other")
+    )
+    failed = invoke(["snapshot", "list"], config=config)
+    assert failed.exit_code == 1
+    assert failed.stderr.startswith("Error: ")
+
+
 def test_create_wait_status_list(servers: Servers) -> None:
     config = _config(servers)
     created = invoke(
@@ -63,6 +82,7 @@ def test_create_wait_status_list(servers: Servers) -> None:
 
     listed = json.loads(invoke(["--json", "snapshot", "list"], config=config).stdout)
     assert listed["repository"] == "migration_assistant_repo"
+    assert listed["repository_missing"] is False
     assert [s["name"] for s in listed["snapshots"]] == ["snap1"]
     text = invoke(["snapshot", "list"], config=config)
     assert "snap1" in text.stdout
