@@ -51,6 +51,8 @@ def _probe(*args: str) -> tuple[int, list[str], str]:
         ["metadata", "--help"],
         ["kafka", "--help"],
         ["check", "--help"],
+        ["demo", "--help"],
+        ["failed-document-stream", "list", "--help"],
         ["completion", "zsh"],
     ],
 )

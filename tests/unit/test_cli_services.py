@@ -88,6 +88,22 @@ def test_backfill_status_watch_until_complete(servers: Servers, fakes: Fakes) ->
         interactive=True,
     )
     assert "Backfill status: Completed" in drawn.stdout
+    assert "\x1b[" in drawn.stdout  # the progress bar, drawn on a terminal
+    assert "\x1b[" not in result.stdout
+
+
+def test_json_on_a_terminal_draws_no_progress(servers: Servers, fakes: Fakes) -> None:
+    config = servers.config(backfill=K8S_BACKFILL)
+    servers.loop.call(lambda: servers.target.seed_working_state(completed=4))
+    for args in (
+        ["backfill", "status", "--watch", "--interval", "0.01"],
+        ["backfill", "stop", "--no-archive", "--timeout", "5"],
+        ["check"],
+    ):
+        result = invoke(["--json", *args], config=config, fakes=fakes, interactive=True)
+        assert result.exit_code == 0, result.stderr
+        assert "\x1b[" not in result.stdout + result.stderr
+        json.loads(result.stdout)  # one JSON document, nothing else
 
 
 def test_backfill_stop_archives_and_archive_refuses_running_workers(

@@ -110,7 +110,11 @@ async def test_keep_running_serves_until_cancelled(tmp_path: Path) -> None:
             while "The environment stays up" not in out.getvalue():
                 assert not task.done(), out.getvalue()
                 await asyncio.sleep(0.1)
-        assert "backfill status --deep-check" in out.getvalue()
+        shown = out.getvalue()
+        assert "backfill status --deep-check" in shown
+        # the commands to try name the written config file and its kubeconfig
+        assert f"--config-file {tmp_path / 'migration_services.yaml'}" in shown
+        assert f"KUBECONFIG={tmp_path / 'kubeconfig'}" in shown
         config = yaml.safe_load((tmp_path / "migration_services.yaml").read_text())
         for url in _endpoints(config):
             assert not await _refused(url), url
