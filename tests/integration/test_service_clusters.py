@@ -56,6 +56,14 @@ async def test_connection_and_indices_per_auth(kind: str) -> None:
         text = await cluster.cat_indices_text()
         assert text.splitlines()[0].split()[:3] == ["health", "status", "index"]
         assert "logs" in text
+        # bodies (scroll pages, the scroll clean-up) are signed and authenticated too
+        pages = [page async for page in cluster.scroll("logs", batch_size=2)]
+        assert [len(page) for page in pages] == [2, 2, 1]
+        assert sorted(hit["_source"]["n"] for page in pages for hit in page) == list(range(5))
+        assert server.open_scrolls == 0
+        cleared = await cluster.clear_indices(confirm=True)
+        assert cleared.deleted == ("logs",)
+        assert server.index_names == []
 
 
 @pytest.mark.parametrize("kind", ["basic_auth", "sigv4"])
