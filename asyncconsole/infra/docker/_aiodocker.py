@@ -44,7 +44,7 @@ from ..._resource import AsyncResource
 from ..._retry import RetryPolicy
 from ..commands._result import CommandResult
 from ._protocol import EnvValue
-from ._spec import RUN_TOKEN_LABEL, ContainerSpec, argv_tuple, env_list
+from ._spec import RUN_TOKEN_LABEL, ContainerSpec, check_repository, env_list, exec_argv
 from ._stream import ChunkSource, LogStream
 from ._types import ContainerInfo, ContainerState, parse_docker_time
 
@@ -632,9 +632,7 @@ class DockerEngineManager(AsyncResource):
         user: str | None = None,
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> CommandResult:
-        args = argv_tuple(argv, "argv")
-        if not args:
-            raise ValueError("argv must name a command")
+        args = exec_argv(argv)
         environment = env_list(env)
         client = await self._docker()
         started = self._clock.monotonic()
@@ -781,8 +779,7 @@ class DockerEngineManager(AsyncResource):
     ) -> str:
         from yarl import URL
 
-        if not repository or ":" in repository.rsplit("/", 1)[-1]:
-            raise ValueError(f"repository must be a name without a tag, got {repository!r}")
+        check_repository(repository)
         data = rootfs if isinstance(rootfs, bytes) else await _read_file(rootfs)
         ref = f"{repository}:{tag}"
         query = [("fromSrc", "-"), ("repo", repository), ("tag", tag)]

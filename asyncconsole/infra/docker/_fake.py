@@ -27,7 +27,7 @@ from ..._errors import (
 from ..._resource import AsyncResource
 from ..commands._result import CommandResult
 from ._protocol import EnvValue
-from ._spec import RUN_TOKEN_LABEL, ContainerSpec, argv_tuple, env_list
+from ._spec import RUN_TOKEN_LABEL, ContainerSpec, check_repository, env_list, exec_argv
 from ._stream import ChunkSource, LogStream
 from ._types import ContainerInfo, ContainerState
 
@@ -609,9 +609,7 @@ class FakeDockerManager(AsyncResource):
         user: str | None = None,
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> CommandResult:
-        args = argv_tuple(argv, "argv")
-        if not args:
-            raise ValueError("argv must name a command")
+        args = exec_argv(argv)
         exec_env = dict(item.split("=", 1) for item in env_list(env))
         await self._enter("exec_in_container", container_id=container_id, argv=args)
         c = self._find(container_id)
@@ -732,8 +730,7 @@ class FakeDockerManager(AsyncResource):
         *,
         changes: Sequence[str] = (),
     ) -> str:
-        if not repository or ":" in repository.rsplit("/", 1)[-1]:
-            raise ValueError(f"repository must be a name without a tag, got {repository!r}")
+        check_repository(repository)
         await self._enter("import_image", repository=repository, tag=tag, changes=tuple(changes))
         data = rootfs if isinstance(rootfs, bytes) else await _read(rootfs)
         if not _is_tar(data):

@@ -9,7 +9,14 @@ from typing import Any
 from ..._secret import Secret
 from ._protocol import EnvValue
 
-__all__ = ["RUN_TOKEN_LABEL", "ContainerSpec", "argv_tuple", "env_list"]
+__all__ = [
+    "RUN_TOKEN_LABEL",
+    "ContainerSpec",
+    "argv_tuple",
+    "check_repository",
+    "env_list",
+    "exec_argv",
+]
 
 RUN_TOKEN_LABEL = "asyncconsole.run-token"
 """Label put on every container asyncconsole creates, so one whose creation was interrupted
@@ -30,6 +37,20 @@ def argv_tuple(value: Sequence[str] | None, what: str) -> tuple[str, ...] | None
         if not isinstance(item, str):
             raise ValueError(f"{what} arguments must be strings, got {item!r}")
     return items
+
+
+def exec_argv(argv: Sequence[str]) -> tuple[str, ...]:
+    """The argv of an exec as a tuple, refused unless it names a command."""
+    args = argv_tuple(argv, "argv")
+    if not args:
+        raise ValueError("argv must name a command")
+    return args
+
+
+def check_repository(repository: str) -> None:
+    """Raise ``ValueError`` unless ``repository`` is an image name without a tag."""
+    if not repository or ":" in repository.rsplit("/", 1)[-1]:
+        raise ValueError(f"repository must be a name without a tag, got {repository!r}")
 
 
 def env_list(env: Mapping[str, EnvValue] | None) -> list[str]:
