@@ -8,11 +8,19 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..._errors import KubernetesError
+from ..._errors import KubernetesError, OperationTimeoutError
 from ..._secret import Secret
 from ._types import DeploymentStatus, PodInfo, PodPhase
 
-__all__ = ["count_pods", "decode_secret", "deployment_status", "parse_time", "pod_info"]
+__all__ = [
+    "count_pods",
+    "decode_secret",
+    "deployment_status",
+    "parse_time",
+    "pod_info",
+    "replicas_reached",
+    "replicas_timeout",
+]
 
 
 def parse_time(value: object) -> datetime | None:
@@ -104,3 +112,32 @@ def decode_secret(secret: Mapping[str, Any]) -> dict[str, Secret]:
     for key, value in (secret.get("stringData") or {}).items():
         out[key] = Secret(str(value))
     return out
+
+
+def replicas_reached(deployment: Mapping[str, Any], ready: int) -> bool:
+    """Whether the controller saw the latest spec and exactly ``ready`` replicas are ready."""
+    status = deployment.get("status") or {}
+    observed = int(status.get("observedGeneration") or 0)
+    generation = int(deployment.get("metadata", {}).get("generation") or 0)
+    return observed >= generation and int(status.get("readyReplicas") or 0) == ready
+
+
+def replicas_timeout(
+    namespace: str,
+    name: str,
+    ready: int,
+    timeout: float | None,
+    last: Mapping[str, Any] | None,
+) -> OperationTimeoutError:
+    """The error of a wait for ``ready`` replicas that ran out of time, with what it last saw."""
+    seen = ""
+    if last is not None:
+        st = (last.get("status") or {}).get("readyReplicas") or 0
+        seen = f" (last seen: {st} ready of {last['spec'].get('replicas')} desired)"
+    return OperationTimeoutError(
+        f"deployment {namespace}/{name} did not reach {ready} ready replicas "
+        f"within {timeout}s{seen}",
+        timeout=timeout,
+        namespace=namespace,
+        name=name,
+    )

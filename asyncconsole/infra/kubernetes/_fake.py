@@ -10,11 +10,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._clock import Clock, FakeClock
-from ..._errors import CommandTimeoutError, OperationTimeoutError
+from ..._errors import CommandTimeoutError
 from ..._resource import AsyncResource
 from ..._secret import Secret
 from ..commands._result import CommandResult
-from ._convert import decode_secret, deployment_status, pod_info
+from ._convert import (
+    decode_secret,
+    deployment_status,
+    pod_info,
+    replicas_reached,
+    replicas_timeout,
+)
 from ._selectors import selector_from_spec
 from ._sim import ExecHandler, ExecReply, KubeCluster
 from ._types import DeploymentStatus, PodInfo
@@ -207,23 +213,11 @@ class FakeK8sManager(AsyncResource):
         deadline = None if timeout is None else self.clock.monotonic() + timeout
         while True:
             dep = self.cluster.get("deployments", namespace, name)
-            status = dep.get("status") or {}
-            if (
-                int(status.get("observedGeneration") or 0)
-                >= int(dep["metadata"].get("generation") or 0)
-                and int(status.get("readyReplicas") or 0) == ready
-            ):
+            if replicas_reached(dep, ready):
                 return self._status(namespace, name)
             now = self.clock.monotonic()
             if deadline is not None and now >= deadline:
-                raise OperationTimeoutError(
-                    f"deployment {namespace}/{name} did not reach {ready} ready replicas within "
-                    f"{timeout}s (last seen: {status.get('readyReplicas') or 0} ready of "
-                    f"{dep['spec'].get('replicas')} desired)",
-                    timeout=timeout,
-                    namespace=namespace,
-                    name=name,
-                )
+                raise replicas_timeout(namespace, name, ready, timeout, dep)
             step = self._poll
             due = self.cluster.next_due()
             if due is not None:

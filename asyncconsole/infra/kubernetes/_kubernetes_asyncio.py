@@ -24,7 +24,6 @@ from ..._errors import (
     KubernetesConflictError,
     KubernetesError,
     KubernetesNotFoundError,
-    OperationTimeoutError,
 )
 from ..._observe import observe
 from ..._resource import AsyncResource
@@ -32,7 +31,13 @@ from ..._retry import NO_RETRY, RetryPolicy
 from ..._secret import Secret
 from ..commands._result import CommandResult
 from ._auth import DEFAULT_SERVICE_ACCOUNT_DIR, ConnectionPlan, plan_connection, read_namespace_file
-from ._convert import decode_secret, deployment_status, pod_info
+from ._convert import (
+    decode_secret,
+    deployment_status,
+    pod_info,
+    replicas_reached,
+    replicas_timeout,
+)
 from ._selectors import selector_from_spec
 from ._types import DeploymentStatus, PodInfo
 from ._validate import check_argv, check_count, check_name
@@ -410,24 +415,8 @@ class KubernetesManager(AsyncResource):
             except TimeoutError as exc:
                 if not scope.expired():
                     raise
-                seen = ""
-                if last:
-                    st = (last[-1].get("status") or {}).get("readyReplicas") or 0
-                    seen = f" (last seen: {st} ready of {last[-1]['spec'].get('replicas')} desired)"
-                raise OperationTimeoutError(
-                    f"deployment {namespace}/{name} did not reach {ready} ready replicas "
-                    f"within {timeout}s{seen}",
-                    timeout=timeout,
-                    namespace=namespace,
-                    name=name,
-                ) from exc
-
-    @staticmethod
-    def _reached(dep: Mapping[str, Any], ready: int) -> bool:
-        status = dep.get("status") or {}
-        observed = int(status.get("observedGeneration") or 0)
-        generation = int(dep.get("metadata", {}).get("generation") or 0)
-        return observed >= generation and int(status.get("readyReplicas") or 0) == ready
+                seen = last[-1] if last else None
+                raise replicas_timeout(namespace, name, ready, timeout, seen) from exc
 
     async def _wait(
         self, namespace: str, name: str, ready: int, last: list[dict[str, Any]]
@@ -438,7 +427,7 @@ class KubernetesManager(AsyncResource):
         while True:
             dep = await self._read_deployment(namespace, name)
             last[:] = [dep]
-            if self._reached(dep, ready):
+            if replicas_reached(dep, ready):
                 return await self._status_of(dep)
             try:
                 resp: Any = await self._apps.list_namespaced_deployment(
@@ -476,7 +465,7 @@ class KubernetesManager(AsyncResource):
                         )
                     if kind in ("ADDED", "MODIFIED"):
                         last[:] = [obj]
-                        if self._reached(obj, ready):
+                        if replicas_reached(obj, ready):
                             return await self._status_of(obj)
             except (aiohttp.ClientError, OSError) as exc:
                 raise self._unreachable(exc, where) from exc
