@@ -10,7 +10,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .._secret import MASK
 
-__all__ = ["is_sensitive_name", "mask_described", "mask_url", "mask_urls_in"]
+__all__ = [
+    "is_sensitive_name",
+    "mask_arguments",
+    "mask_described",
+    "mask_url",
+    "mask_urls_in",
+]
 
 # user:password@ in a URL anywhere in a text (the same rule the display layer applies to cells)
 _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:]*):[^\s/@]+@")
@@ -43,7 +49,7 @@ def mask_urls_in(text: str) -> str:
 
 
 # Environment variables whose values are credentials by their name (RFS_TARGET_PASSWORD, ...).
-_SENSITIVE_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API_?KEY", re.I)
+_SENSITIVE_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API[_-]?KEY", re.I)
 
 
 def is_sensitive_name(name: str) -> bool:
@@ -51,9 +57,32 @@ def is_sensitive_name(name: str) -> bool:
     return bool(_SENSITIVE_NAME.search(name))
 
 
+def mask_arguments(argv: list[str]) -> list[str]:
+    """Command-line arguments with the value of every secret-named flag masked
+    (``--target-password pw`` and ``--target-password=pw``) and URL passwords masked."""
+    masked: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            masked.append(MASK)
+            hide_next = False
+            continue
+        flag, eq, _ = arg.partition("=")
+        if flag.startswith("-") and is_sensitive_name(flag):
+            if eq:
+                masked.append(f"{flag}={MASK}")
+            else:
+                masked.append(arg)
+                hide_next = True
+            continue
+        masked.append(mask_urls_in(arg))
+    return masked
+
+
 def mask_described(data: Any) -> Any:
-    """A ``describe()`` dump with credentials masked: URL passwords in every string, and the
-    values of ``environment`` variables whose names say they are secrets."""
+    """A ``describe()`` dump with credentials masked: URL passwords in every string, the
+    values of ``environment`` variables whose names say they are secrets, and the values of
+    secret-named flags in a ``command`` list."""
     if isinstance(data, str):
         return mask_urls_in(data)
     if isinstance(data, list | tuple):
@@ -61,7 +90,9 @@ def mask_described(data: Any) -> Any:
     if isinstance(data, Mapping):
         masked: dict[Any, Any] = {}
         for key, value in data.items():
-            if key == "environment" and isinstance(value, Mapping):
+            if key == "command" and isinstance(value, list | tuple):
+                masked[key] = mask_arguments([str(item) for item in value])
+            elif key == "environment" and isinstance(value, Mapping):
                 masked[key] = {
                     name: MASK if is_sensitive_name(str(name)) else mask_described(v)
                     for name, v in value.items()

@@ -47,7 +47,15 @@ def test_masking_text_and_described_data() -> None:
     described = mask_described(
         {
             "endpoint": "https://u:hunter2@a",
-            "command": ["--target-host", "https://u:hunter2@a"],
+            "command": [
+                "--target-host",
+                "https://u:hunter2@a",
+                "--target-password",
+                "hunter2",
+                "--source-api-key=hunter2",
+                "--snapshot-name",
+                "snap",
+            ],
             "environment": {"RFS_TARGET_PASSWORD": "hunter2", "API_KEY": "k", "MODE": "fast"},
             "scale": 3,
         }
@@ -58,6 +66,15 @@ def test_masking_text_and_described_data() -> None:
         "API_KEY": "********",
         "MODE": "fast",
     }
+    assert described["command"] == [
+        "--target-host",
+        "https://u:********@a",
+        "--target-password",
+        "********",
+        "--source-api-key=********",
+        "--snapshot-name",
+        "snap",
+    ]
     assert described["scale"] == 3
 
 
