@@ -4,7 +4,9 @@ cancellation, pooling and timeouts."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
+import socket
 import ssl
 import subprocess
 from collections.abc import AsyncIterator
@@ -14,7 +16,14 @@ import pytest
 from aiohttp import web
 
 from asyncconsole import FakeClock, RetryPolicy
-from asyncconsole.infra.http import AiohttpClient, HttpClient, HttpError, HttpRequest, HttpResponse
+from asyncconsole.infra.http import (
+    AiohttpClient,
+    HttpClient,
+    HttpError,
+    HttpRequest,
+    HttpResponse,
+    HttpTimeoutError,
+)
 from asyncconsole.infra.http._server import HttpHandlerServer
 from tests.fixtures.peers import free_port, missing_peer
 
@@ -185,6 +194,32 @@ async def test_per_call_timeout_overrides_default() -> None:
         with pytest.raises(TimeoutError):
             await http.request("GET", "/")
         assert (await http.request("GET", "/", timeout=5)).text == "late"
+
+
+async def test_connect_timeout_bounds_connecting() -> None:
+    # A listening socket whose accept queue is full: Linux drops further SYNs, so connecting
+    # hangs. The connect timeout, not the much longer total timeout, must end the request.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        try:
+            for _ in range(4):
+                filler = socket.socket()
+                fillers.append(filler)
+                filler.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    filler.connect(("127.0.0.1", port))
+            url = f"http://127.0.0.1:{port}"
+            async with AiohttpClient(url, timeout=60, connect_timeout=0.2, retry=False) as http:
+                with pytest.raises(HttpTimeoutError) as caught:
+                    await http.request("GET", "/")
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert caught.value.timeout == 0.2
+    assert "could not connect within 0.2s" in str(caught.value)
 
 
 async def test_invalid_url_is_a_value_error() -> None:

@@ -155,6 +155,10 @@ class AiohttpClient(BaseHttpClient):
                     payload,
                     resp.reason or "",
                 )
+        except aiohttp.ConnectionTimeoutError as exc:
+            # sock_connect fired: say so, with that limit (not the total the caller chose).
+            limit = min(timeout, self.connect_timeout)
+            raise timeout_error(method, url, limit, connect=True) from exc
         except TimeoutError as exc:
             raise timeout_error(method, url, timeout) from exc
         except aiohttp.ClientSSLError as exc:

@@ -116,12 +116,13 @@ def tls_error(method: str, url: str, cause: BaseException) -> HttpError:
     return err
 
 
-def timeout_error(method: str, url: str, timeout: float | None) -> HttpTimeoutError:
-    """No complete response within ``timeout`` seconds."""
+def timeout_error(
+    method: str, url: str, timeout: float | None, *, connect: bool = False
+) -> HttpTimeoutError:
+    """No complete response within ``timeout`` seconds (``connect``: no connection within it)."""
     safe = redact_url(url)
-    return HttpTimeoutError(
-        f"{method} {safe} timed out after {timeout}s", method=method, url=safe, timeout=timeout
-    )
+    what = f"could not connect within {timeout}s" if connect else f"timed out after {timeout}s"
+    return HttpTimeoutError(f"{method} {safe} {what}", method=method, url=safe, timeout=timeout)
 
 
 def _scrub(text: str, url: str, safe: str) -> str:
