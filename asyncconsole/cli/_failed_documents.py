@@ -108,4 +108,7 @@ def list_(ctx: click.Context, session: str | None, limit: int) -> None:
 
     found = run_with_env(state, body, env=env)
     data: list[dict[str, Any]] = [doc.to_dict() for doc in found]
+    if not found and not state.json:
+        # stdout stays rows only (scripts read it); people are told why it is empty
+        click.echo(f"No failed documents at {stream.location}", err=True)
     emit(state, data, lambda: "\n".join(doc.row() for doc in found))

@@ -153,6 +153,9 @@ def test_location_count_and_list(servers: Servers, fakes: Fakes, store: FakeObje
     assert records == [rec("d2", "2026-01-01T00:00:02Z")]
     old = run(["failed-document-stream", "count", "--session", "old"], config, fakes, store)
     assert old.stdout == "1\n"
+    empty = run(["failed-document-stream", "list", "--session", "none"], config, fakes, store)
+    assert (empty.exit_code, empty.stdout) == (0, "")
+    assert empty.stderr == f"No failed documents at s3://{BUCKET}/{ROOT.replace(SESSION, 'none')}\n"
 
 
 def test_failed_document_stream_usage_and_s3_errors(
