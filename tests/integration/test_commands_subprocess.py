@@ -69,6 +69,30 @@ async def test_cancellation_kills_the_whole_group_and_propagates(
     assert process_tree.group_members(leader) == []
 
 
+async def test_cancelling_a_stream_consumer_kills_the_whole_group(
+    subprocess_executor: SubprocessExecutor, process_tree: ProcessTree
+) -> None:
+    lines: list[OutputLine] = []
+    ready = asyncio.Event()
+
+    async def consume() -> None:
+        async with subprocess_executor.stream(["sh", "-c", TREE]) as proc:
+            async for line in proc:
+                lines.append(line)
+                if len(_pids(lines)) == 3:
+                    ready.set()
+
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(consume())
+        await ready.wait()
+        task.cancel()
+    assert task.cancelled()
+    leader, *grandchildren = _pids(lines)
+    process_tree.assert_reaped(leader)
+    process_tree.assert_gone(grandchildren)
+    assert process_tree.group_members(leader) == []
+
+
 async def test_sigterm_ignoring_tree_is_killed_after_the_grace_period(
     process_tree: ProcessTree,
 ) -> None:

@@ -100,6 +100,18 @@ def test_command_result_check_passes_success_through() -> None:
     assert res.ok
 
 
+def test_check_error_carries_the_tail_of_stderr() -> None:
+    stderr = "HEAD-MARKER\n" + "x" * 5000 + "\nthe real reason\n"
+    res = CommandResult(("tool", "--password", "********"), 2, "out", stderr)
+    with pytest.raises(CommandError) as caught:
+        res.check()
+    err = caught.value
+    assert (err.exit_code, err.stdout, err.stderr, err.argv) == (2, "out", stderr, list(res.argv))
+    assert str(err).endswith("the real reason")
+    assert "HEAD-MARKER" not in str(err)  # the tail, not the whole of stderr
+    assert "exited with code 2" in str(err)
+
+
 _TEXT = st.text(alphabet=st.characters(blacklist_characters="*"), max_size=40)
 
 
