@@ -225,6 +225,24 @@ def test_clear_indices_with_acknowledgement_does_not_ask(servers: Servers) -> No
     assert "Are you sure" not in result.stderr
 
 
+def test_clear_indices_refused_by_the_cluster_is_exit_1_one_line(servers: Servers) -> None:
+    # console_link printed the error text and exited 0
+    servers.loop.call(lambda: servers.target.create_index("docs", [{"a": 1}]))
+    servers.loop.call(
+        lambda: servers.target.fail_next(
+            10, method="DELETE", status=400, reason="Wildcard expressions are not allowed"
+        )
+    )
+    result = invoke(["clusters", "clear-indices", "--acknowledge-risk"], config=servers.config())
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: ")
+    as_json = invoke(
+        ["--json", "clusters", "clear-indices", "--acknowledge-risk"], config=servers.config()
+    )
+    assert json.loads(as_json.stdout)["error"]["exit_code"] == 1
+
+
 class CurlRecorder:
     """An HTTP client factory whose clients record requests and answer with ``status``
     after ``latency`` seconds of fake time (the client's timeout applies to it)."""
