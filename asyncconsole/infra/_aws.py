@@ -135,8 +135,6 @@ class AwsClientResource(AsyncResource, ABC):
     _region_hint: ClassVar[str] = "pass region= or set AWS_DEFAULT_REGION"
     # Logger for a DEBUG line before each retry; None logs none.
     _retry_log: ClassVar[logging.Logger | None] = None
-    # Refuse an access key without a secret key (or the reverse) instead of ignoring both.
-    _requires_key_pair: ClassVar[bool] = True
     # Errors the client call may raise that pass through untranslated.
     _passthrough: ClassVar[tuple[type[Exception], ...]] = ()
 
@@ -155,7 +153,8 @@ class AwsClientResource(AsyncResource, ABC):
         read_timeout: float,
         max_pool_connections: int = AwsClientOptions.max_pool_connections,
     ) -> None:
-        if self._requires_key_pair and (access_key is None) != (secret_key is None):
+        # Half a key pair is a mistake worth reporting, not a reason to fall back silently.
+        if (access_key is None) != (secret_key is None):
             raise ConfigError(
                 f"{type(self).__name__} needs both access_key and secret_key, or neither"
             )

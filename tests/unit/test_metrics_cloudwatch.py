@@ -123,3 +123,13 @@ async def test_failed_results_raise_with_their_messages() -> None:
     with pytest.raises(MetricsError, match=r"Forbidden.*AccessDenied: no cloudwatch") as caught:
         await _collect(ScriptedCloudWatch([], pages), QUERY)
     assert caught.value.query == QUERY.describe()
+
+
+def test_half_a_key_pair_is_refused_like_every_aws_adapter() -> None:
+    import pytest
+
+    from asyncconsole import ConfigError
+    from asyncconsole.infra.metrics import CloudWatchMetricsCollector
+
+    with pytest.raises(ConfigError, match="needs both access_key and secret_key"):
+        CloudWatchMetricsCollector(region="us-east-1", qualifier="dev", access_key="AKIA")

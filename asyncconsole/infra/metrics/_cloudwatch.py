@@ -54,9 +54,6 @@ class CloudWatchMetricsCollector(AwsClientResource):
     """
 
     _service = "cloudwatch"
-    # Unlike the other AWS adapters, a lone access key is not refused: it is ignored and the
-    # standard chain is used (kept as it was).
-    _requires_key_pair = False
     # asyncconsole's own errors and RuntimeErrors (a closed session) surface unchanged.
     _passthrough = (AsyncConsoleError, RuntimeError)
 
