@@ -562,6 +562,30 @@ async def test_archive_uses_session_index_and_default_names(
     assert await backfill.archive(tmp_path) == tmp_path / "working_state_backup_20260101000000.json"
 
 
+async def test_archive_never_overwrites_an_earlier_backup(
+    http: FakeHttpClient, state: WorkingState, clock: FakeClock, tmp_path: Path
+) -> None:
+    # Two archives within one second share the default name: the second gets a suffix.
+    backfill = make_backfill(
+        http, FakeWorkerDeployment(clock=clock), clock, archive_dir=tmp_path / "archives"
+    )
+    seed_docs(state, 1)
+    first = await backfill.archive()
+    seed_docs(state, 2)
+    second = await backfill.archive()
+    explicit = await backfill.archive(first)
+    assert first.name == "working_state_backup_20260101000000.json"
+    assert second.name == "working_state_backup_20260101000000-1.json"
+    assert explicit.name == "working_state_backup_20260101000000-2.json"
+    assert len(json.loads(first.read_text())[0]) == 1
+    assert len(json.loads(second.read_text())[0]) == 2
+    assert {p.name for p in (tmp_path / "archives").iterdir()} == {
+        first.name,
+        second.name,
+        explicit.name,
+    }, "no temporary file is left beside the backups"
+
+
 async def test_archive_default_dir_from_environment(
     http: FakeHttpClient,
     state: WorkingState,

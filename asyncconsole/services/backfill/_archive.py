@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -25,25 +26,43 @@ def backup_file_name(now: datetime) -> str:
     return f"working_state_backup_{now.strftime('%Y%m%d%H%M%S')}.json"
 
 
-def _open(path: Path) -> IO[str]:
+def _open_partial(path: Path) -> tuple[Path, IO[str]]:
+    # A unique temporary name beside the target: two archives started in the same second
+    # must not write into one file.
     path.parent.mkdir(parents=True, exist_ok=True)
-    return path.open("w", encoding="utf-8")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    return Path(name), os.fdopen(fd, "w", encoding="utf-8")
+
+
+def _publish(partial: Path, path: Path) -> Path:
+    """Give the finished file its name without replacing an earlier backup: ``name.json``,
+    else ``name-1.json``, ``name-2.json``... (hard links fail atomically if the name exists)."""
+    candidate, n = path, 0
+    while True:
+        try:
+            os.link(partial, candidate)
+        except FileExistsError:
+            n += 1
+            candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+            continue
+        partial.unlink()
+        return candidate
 
 
 def _write_batch(out: IO[str], batch: dict[str, Any], first: bool) -> None:
     out.write(("" if first else ",\n") + json.dumps(batch, indent=4))
 
 
-async def write_batches(path: Path, batches: AsyncIterator[dict[str, Any]]) -> int:
+async def write_batches(path: Path, batches: AsyncIterator[dict[str, Any]]) -> tuple[Path, int]:
     """Write console_link's backup format: a JSON array whose elements are the batches.
 
     Each batch is encoded and written (off the event loop) as it arrives, so memory holds one
-    batch. The file appears at ``path`` only when complete: it is written beside it under a
-    ``.partial`` name and renamed at the end, and removed if anything fails or is cancelled.
-    Returns the number of batches.
+    batch. The file appears only when complete: it is written beside ``path`` under a unique
+    temporary name, then published as ``path`` (or ``path`` with a ``-N`` suffix when that
+    name is taken: a backup is never overwritten), and removed if anything fails or is
+    cancelled. Returns the file written and the number of batches.
     """
-    partial = path.with_name(path.name + ".partial")
-    out = await anyio.to_thread.run_sync(_open, partial)
+    partial, out = await anyio.to_thread.run_sync(_open_partial, path)
     written = 0
     try:
         await anyio.to_thread.run_sync(out.write, "[\n")
@@ -52,9 +71,9 @@ async def write_batches(path: Path, batches: AsyncIterator[dict[str, Any]]) -> i
             written += 1
         await anyio.to_thread.run_sync(out.write, "\n]")
         await anyio.to_thread.run_sync(out.close)
-        await anyio.to_thread.run_sync(os.replace, partial, path)
+        final = await anyio.to_thread.run_sync(_publish, partial, path)
     except BaseException:
         out.close()
         partial.unlink(missing_ok=True)
         raise
-    return written
+    return final, written

@@ -526,7 +526,8 @@ class Backfill:
         Args:
             path: The file to write, or a directory to write the default name into
                 (``working_state_backup_<YYYYmmddHHMMSS>.json``); None uses the archive
-                directory.
+                directory. An existing file is never overwritten: a taken name gets a
+                ``-1``, ``-2``... suffix.
 
         Returns:
             The file written.
@@ -547,7 +548,7 @@ class Backfill:
         async with observe(logger, "backfill.archive", self.index, path=str(target)) as info:
             try:
                 async with contextlib.aclosing(self._id_maps()) as batches:
-                    info["batches"] = await write_batches(target, batches)
+                    target, info["batches"] = await write_batches(target, batches)
             except NotFoundError as exc:
                 raise WorkingIndexNotFoundError(self.index) from exc
             await self.target.call_api(
