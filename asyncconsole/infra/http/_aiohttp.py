@@ -82,6 +82,7 @@ class AiohttpClient(BaseHttpClient):
         self._default_headers = dict(headers or {})
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+        self._targets: dict[str, URL] = {}
 
     def _ssl(self) -> ssl.SSLContext | bool:
         if self.allow_insecure:
@@ -133,11 +134,17 @@ class AiohttpClient(BaseHttpClient):
         session = self._session
         if session is None:
             raise RuntimeError("AiohttpClient is closed")
-        try:
-            # encoded=True: send exactly the path and query that were built (and signed).
-            target = URL(url, encoded=True)
-        except ValueError as exc:
-            raise ValueError(f"{method} {redact_url(url)}: invalid URL ({exc})") from exc
+        target = self._targets.get(url)
+        if target is None:
+            try:
+                # encoded=True: send exactly the path and query that were built (and signed).
+                target = URL(url, encoded=True)
+            except ValueError as exc:
+                raise ValueError(f"{method} {redact_url(url)}: invalid URL ({exc})") from exc
+            # The same few URLs are requested over and over: parse each once.
+            if len(self._targets) >= 512:
+                self._targets.clear()
+            self._targets[url] = target
         try:
             async with session.request(
                 method,
