@@ -46,6 +46,7 @@ RESOURCES: dict[str, dict[str, list[_Res]]] = {
                 ],
             ),
             ("secrets", "Secret", "secret", [], _RW, []),
+            ("configmaps", "ConfigMap", "configmap", ["cm"], _RW, []),
         ]
     },
     "apps": {
@@ -65,7 +66,7 @@ RESOURCES: dict[str, dict[str, list[_Res]]] = {
     },
 }
 
-_NAMESPACED = {"pods", "secrets", "deployments"}
+_NAMESPACED = {"pods", "secrets", "configmaps", "deployments"}
 
 
 def wants_aggregated(accept: str) -> bool:

@@ -16,6 +16,7 @@ from ..infra.kubernetes._selectors import FieldSelector, LabelSelector, selector
 from ..infra.kubernetes._sim import RESOURCES, KubeCluster
 from . import _kube_discovery as discovery
 from ._kube_exec import serve_exec
+from ._kube_logs import serve_log_follow
 from ._kube_patch import PatchError, apply_patch
 from ._kube_tables import table, wants_table
 from ._kube_watch import serve_watch
@@ -24,7 +25,7 @@ __all__ = ["KubeApiHandler", "RecordedRequest"]
 
 Obj = dict[str, Any]
 
-_GROUP_OF = {"deployments": "apps", "pods": "", "secrets": ""}
+_GROUP_OF = {"deployments": "apps", "pods": "", "secrets": "", "configmaps": ""}
 _REASONS = {
     400: "BadRequest",
     401: "Unauthorized",
@@ -103,10 +104,14 @@ class KubeApiHandler:
         self._server_address = server_address
         self.requests: deque[RecordedRequest] = deque(maxlen=history)
         self.active_watches = 0
+        self.active_log_streams = 0
         self.fail_next: deque[tuple[str | None, int, str]] = deque()
 
     def _watch_opened(self, delta: int) -> None:
         self.active_watches += delta
+
+    def _log_stream_opened(self, delta: int) -> None:
+        self.active_log_streams += delta
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer one request (the single aiohttp route)."""
@@ -376,6 +381,10 @@ class KubeApiHandler:
         elif sub == "status" and resource in ("deployments", "pods") and method == "GET":
             return _json(self.cluster.get(resource, namespace, name, copy_out=False))
         elif resource == "pods" and sub == "log" and method == "GET":
+            if request.query.get("follow", "").lower() in ("true", "1"):
+                return await serve_log_follow(
+                    request, self.cluster, namespace, name, on_open=self._log_stream_opened
+                )
             tail = request.query.get("tailLines")
             text = self.cluster.pod_logs(
                 namespace,

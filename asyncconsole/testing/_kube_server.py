@@ -1,10 +1,13 @@
 """``FakeKubernetesApiServer``: an aiohttp server that speaks enough Kubernetes for asyncconsole and kubectl.
 
 It serves discovery (aggregated and legacy), Deployments with the ``scale`` and ``status``
-subresources, pods (label and field selectors, logs, websocket exec), Secrets, namespaces,
+subresources, pods (create, label and field selectors, logs and ``?follow=true`` log
+streams, websocket exec), Secrets, ConfigMaps, namespaces,
 ``?watch=true`` streams, ``Status`` errors and ``meta.k8s.io`` Tables, from the same
 :class:`~asyncconsole.infra.kubernetes._sim.KubeCluster` simulation ``FakeK8sManager`` uses.
-Pods converge in real time (``converge_delay``/``terminate_delay``; 0 is immediate).
+Pods converge in real time (``converge_delay``/``terminate_delay``; 0 is immediate). No
+container runs: :attr:`FakeKubernetesApiServer.pod_scripter` says what a pod created through
+the API logs and when it ends.
 
 Run it standalone with ``python -m asyncconsole.testing._kube_server --deployment ns/name=3``;
 it prints its URL and serves until stdin closes or it is terminated.
@@ -25,7 +28,7 @@ from typing import Any
 
 from .._clock import Clock, SystemClock
 from .._resource import AsyncResource
-from ..infra.kubernetes._sim import ExecHandler, KubeCluster, WatchEvent
+from ..infra.kubernetes._sim import ExecHandler, KubeCluster, PodScripter, WatchEvent
 from ._kube_handlers import KubeApiHandler, RecordedRequest
 
 __all__ = ["FakeKubernetesApiServer"]
@@ -36,7 +39,8 @@ class FakeKubernetesApiServer(AsyncResource):
 
     ``async with FakeKubernetesApiServer() as kube:`` starts it; :attr:`url` is its address.
     Seed state with :meth:`add_deployment`, :meth:`add_pod`, :meth:`add_secret`,
-    :meth:`set_pod_logs` and :attr:`exec_handler`; point clients at it with
+    :meth:`add_config_map`, :meth:`set_pod_logs`, :meth:`append_pod_logs`,
+    :attr:`exec_handler` and :attr:`pod_scripter`; point clients at it with
     :meth:`write_kubeconfig`. :attr:`requests` records what clients sent.
 
     Args:
@@ -161,6 +165,11 @@ class FakeKubernetesApiServer(AsyncResource):
         """Watch streams currently open."""
         return self._handler.active_watches
 
+    @property
+    def active_log_streams(self) -> int:
+        """``follow=true`` log streams currently open."""
+        return self._handler.active_log_streams
+
     def fail_next(
         self, status: int, message: str = "injected failure", *, path_contains: str | None = None
     ) -> None:
@@ -228,6 +237,17 @@ class FakeKubernetesApiServer(AsyncResource):
     def exec_handler(self, handler: ExecHandler) -> None:
         self.cluster.exec_handler = handler
 
+    @property
+    def pod_scripter(self) -> PodScripter | None:
+        """``scripter(namespace, manifest) -> PodScript | None`` for pods created through the
+        API: the lines their log gets once they run, their exit code and run time (the
+        server runs no containers)."""
+        return self.cluster.pod_scripter
+
+    @pod_scripter.setter
+    def pod_scripter(self, scripter: PodScripter | None) -> None:
+        self.cluster.pod_scripter = scripter
+
     def add_deployment(
         self,
         namespace: str,
@@ -278,9 +298,17 @@ class FakeKubernetesApiServer(AsyncResource):
         """Create a Secret from plain values (stored base64-encoded)."""
         return self.cluster.add_secret(namespace, name, data)
 
+    def add_config_map(self, namespace: str, name: str, data: Mapping[str, str]) -> dict[str, Any]:
+        """Create a ConfigMap holding ``data``."""
+        return self.cluster.add_config_map(namespace, name, data)
+
     def set_pod_logs(self, namespace: str, pod: str, text: str) -> None:
         """Set the log text of a pod."""
         self.cluster.set_pod_logs(namespace, pod, text)
+
+    def append_pod_logs(self, namespace: str, pod: str, text: str) -> None:
+        """Add text to a pod's log (``follow=true`` streams send it at once)."""
+        self.cluster.append_pod_logs(namespace, pod, text)
 
     def deployment(self, namespace: str, name: str) -> dict[str, Any]:
         """The stored Deployment object."""

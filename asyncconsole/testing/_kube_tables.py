@@ -115,6 +115,11 @@ def _secret_row(s: Obj, now: datetime) -> list[Any]:
     return [s["metadata"]["name"], s.get("type", "Opaque"), len(s.get("data") or {}), _age(s, now)]
 
 
+def _config_map_row(c: Obj, now: datetime) -> list[Any]:
+    entries = len(c.get("data") or {}) + len(c.get("binaryData") or {})
+    return [c["metadata"]["name"], entries, _age(c, now)]
+
+
 _NAME = "Name must be unique within a namespace."
 _AGE = "CreationTimestamp is a timestamp representing the server time when this object was created."
 _COLUMNS: dict[str, tuple[list[Obj], Callable[[Obj, datetime], list[Any]]]] = {
@@ -169,6 +174,14 @@ _COLUMNS: dict[str, tuple[list[Obj], Callable[[Obj, datetime], list[Any]]]] = {
             _col("Age", "string", _AGE),
         ],
         _secret_row,
+    ),
+    "configmaps": (
+        [
+            _col("Name", "string", _NAME, fmt="name"),
+            _col("Data", "string", "The number of data entries in the config map"),
+            _col("Age", "string", _AGE),
+        ],
+        _config_map_row,
     ),
 }
 

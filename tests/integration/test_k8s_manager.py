@@ -33,6 +33,7 @@ async def test_contract_against_fake_api_server(converge_delay: float, tmp_path:
             kube,
             wait_timeout=10,
             active_watches=lambda: kube.active_watches,
+            active_log_streams=lambda: kube.active_log_streams,
         )
 
 

@@ -1,4 +1,5 @@
-"""Kubernetes: scale and watch Deployments, inspect pods, exec, logs and Secrets.
+"""Kubernetes: scale and watch Deployments; create, wait for, inspect, exec in, follow the
+logs of and delete pods; read Secrets and ConfigMaps.
 
 ``K8sManager`` is the protocol services depend on; ``KubernetesManager`` is the real one
 (kubernetes_asyncio, imported only when that name is first used); ``FakeK8sManager`` is an
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._fake import FakeCall, FakeK8sManager
 from ._protocol import K8sManager
-from ._sim import ExecReply
+from ._sim import ExecReply, PodScript
 from ._types import DeploymentStatus, PodInfo, PodPhase
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ __all__ = [
     "KubernetesManager",
     "PodInfo",
     "PodPhase",
+    "PodScript",
 ]
 
 

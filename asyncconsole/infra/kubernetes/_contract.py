@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
 from ..._errors import (
+    KubernetesConflictError,
     KubernetesError,
     KubernetesNotFoundError,
     NotFoundError,
@@ -21,7 +22,7 @@ from ..._errors import (
 )
 from ..._secret import Secret
 from ._protocol import K8sManager
-from ._sim import ExecHandler, ExecReply
+from ._sim import ExecHandler, ExecReply, PodScript, PodScripter
 from ._types import PodInfo, PodPhase
 
 __all__ = ["K8sClusterControl", "check_k8s_manager"]
@@ -34,6 +35,7 @@ class K8sClusterControl(Protocol):
     ``FakeKubernetesApiServer`` both provide it)."""
 
     exec_handler: ExecHandler
+    pod_scripter: PodScripter | None
 
     def add_deployment(
         self,
@@ -56,6 +58,14 @@ class K8sClusterControl(Protocol):
         """Set a pod's log text."""
         ...
 
+    def append_pod_logs(self, namespace: str, pod: str, text: str) -> None:
+        """Add text to a pod's log."""
+        ...
+
+    def add_config_map(self, namespace: str, name: str, data: Mapping[str, str]) -> Any:
+        """Create a ConfigMap."""
+        ...
+
 
 async def _raises(kind: type[_E], aw: Awaitable[Any], what: str) -> _E:
     try:
@@ -74,6 +84,7 @@ async def check_k8s_manager(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     wait_timeout: float = 20.0,
     active_watches: Callable[[], int] | None = None,
+    active_log_streams: Callable[[], int] | None = None,
 ) -> None:
     """Check a K8sManager implementation end to end.
 
@@ -84,6 +95,8 @@ async def check_k8s_manager(
             the fake clock's ``sleep`` for ``FakeK8sManager`` (so its fake time moves on).
         wait_timeout: Timeout for waits that must succeed.
         active_watches: Reports open watch streams, to check a cancelled wait closed its own.
+        active_log_streams: Reports open log-follow streams, to check a consumer that stops
+            early closes its own.
 
     Raises:
         AssertionError: The implementation broke the contract (the message says how).
@@ -105,6 +118,7 @@ async def check_k8s_manager(
         await _exec(k8s, control, ns, web)
         await _logs_and_secrets(k8s, control, ns, web)
         await _timeouts_and_cancellation(k8s, ns, web, nap, active_watches)
+        await _pods_and_config_maps(k8s, control, ns, wait_timeout, nap, active_log_streams)
         await _concurrency(k8s, ns, web, other, wait_timeout)
     await _raises(RuntimeError, k8s.ping(), "a call after aclose()")
 
@@ -124,6 +138,9 @@ async def _not_found(k8s: K8sManager, ns: str) -> None:
         ("pod_logs", k8s.pod_logs(ns, "missing")),
         ("exec_in_pod", k8s.exec_in_pod(ns, "missing", ["true"])),
         ("read_secret", k8s.read_secret(ns, "missing")),
+        ("read_config_map", k8s.read_config_map(ns, "missing")),
+        ("wait_for_pod", k8s.wait_for_pod(ns, "missing", timeout=5)),
+        ("follow_pod_logs", _drain(k8s.follow_pod_logs(ns, "missing"))),
     ]
     for what, aw in calls:
         exc = await _raises(KubernetesNotFoundError, aw, f"{what} of a missing object")
@@ -141,6 +158,13 @@ async def _bad_input(k8s: K8sManager, ns: str) -> None:
         ("empty argv", k8s.exec_in_pod(ns, "pod", [])),
         ("argv as a string", k8s.exec_in_pod(ns, "pod", "echo hi")),
         ("negative ready", k8s.wait_for_replicas(ns, "web", ready=-1)),
+        ("a bad condition", k8s.wait_for_pod(ns, "pod", condition="Happy")),
+        ("a manifest that is no Pod", k8s.create_pod(ns, {"kind": "Service"})),
+        ("a manifest without a name", k8s.create_pod(ns, {"spec": {"containers": [{}]}})),
+        (
+            "a manifest for another namespace",
+            k8s.create_pod(ns, _manifest("p", namespace=ns + "-other")),
+        ),
     ]
     for what, aw in bad:
         await _raises(ValueError, aw, what)
@@ -358,3 +382,130 @@ async def _concurrency(k8s: K8sManager, ns: str, web: str, other: str, wait_time
     assert all(t.result() is None for t in scales)
     st = await k8s.wait_for_replicas(ns, other, ready=3, timeout=wait_timeout)
     assert (st.desired, st.ready) == (3, 3), st
+
+
+async def _drain(lines: Any) -> list[str]:
+    return [line async for line in lines]
+
+
+def _manifest(name: str, *, namespace: str | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "labels": {"app": "one-shot"}}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": meta,
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [{"name": "job", "image": "busybox", "args": ["--mode", "x"]}],
+        },
+    }
+
+
+async def _pods_and_config_maps(
+    k8s: K8sManager,
+    control: K8sClusterControl,
+    ns: str,
+    wait_timeout: float,
+    nap: Callable[[float], Awaitable[None]],
+    active_log_streams: Callable[[], int] | None,
+) -> None:
+    control.add_config_map(ns, "images", {"replayer": "repo/replayer:1", "policy": "Always"})
+    assert await k8s.read_config_map(ns, "images") == {
+        "replayer": "repo/replayer:1",
+        "policy": "Always",
+    }
+
+    seen: list[tuple[str, str]] = []
+
+    def scripter(namespace: str, manifest: Mapping[str, Any]) -> PodScript | None:
+        name = manifest["metadata"]["name"]
+        seen.append((namespace, name))
+        if name == "finite":
+            return PodScript(lines=("first ü", "", "third"), exit_code=0, duration=0.2)
+        if name == "failing":
+            return PodScript(lines=("boom",), exit_code=3)
+        return PodScript(exit_code=None)  # runs until deleted
+
+    previous = control.pod_scripter
+    control.pod_scripter = scripter
+    try:
+        created = await k8s.create_pod(ns, _manifest("finite", namespace=ns))
+        assert (created.namespace, created.name) == (ns, "finite"), created
+        assert created.containers == ("job",), created
+        assert created.labels.get("app") == "one-shot", created
+        assert seen == [(ns, "finite")], seen
+        exc = await _raises(
+            KubernetesConflictError, k8s.create_pod(ns, _manifest("finite")), "a second create"
+        )
+        assert exc.status == 409, exc
+        ready = await k8s.wait_for_pod(ns, "finite", timeout=wait_timeout)
+        assert ready.name == "finite", ready
+        assert ready.ready or ready.phase is PodPhase.SUCCEEDED, ready
+        lines = await _drain(k8s.follow_pod_logs(ns, "finite"))
+        assert lines == ["first ü", "", "third"], lines
+        done = await k8s.wait_for_pod(ns, "finite", condition="Succeeded", timeout=wait_timeout)
+        assert (done.phase, done.ready) == (PodPhase.SUCCEEDED, False), done
+        assert await _drain(k8s.follow_pod_logs(ns, "finite", container="job")) == lines
+
+        await k8s.create_pod(ns, _manifest("failing"))
+        failed = await k8s.wait_for_pod(ns, "failing", condition="Failed", timeout=wait_timeout)
+        assert (failed.phase, failed.ready) == (PodPhase.FAILED, False), failed
+        ended = await k8s.wait_for_pod(ns, "failing", timeout=wait_timeout)
+        assert (ended.phase, ended.ready) == (PodPhase.FAILED, False), (
+            f"a wait for Ready ends when the pod has ended: {ended}"
+        )
+        assert await _drain(k8s.follow_pod_logs(ns, "failing")) == ["boom"]
+
+        await k8s.create_pod(ns, _manifest("forever"))
+        running = await k8s.wait_for_pod(ns, "forever", condition="Running", timeout=wait_timeout)
+        assert (running.phase, running.ready) == (PodPhase.RUNNING, True), running
+        await _raises(
+            OperationTimeoutError,
+            k8s.wait_for_pod(ns, "forever", condition="Succeeded", timeout=0.3),
+            "a pod wait that cannot finish",
+        )
+        await _follow_while_growing(k8s, control, ns, nap)
+        if active_log_streams is not None:
+            for _ in range(200):
+                if active_log_streams() == 0:
+                    break
+                await asyncio.sleep(0.01)
+            assert active_log_streams() == 0, "a consumer that stops must close its log stream"
+
+        await k8s.delete_pod(ns, "forever", wait=False)
+        await k8s.delete_pod(ns, "failing", grace_period=0, wait=True, timeout=wait_timeout)
+        assert not await k8s.list_pods(ns, field_selector="metadata.name=failing")
+        await k8s.delete_pod(ns, "finite", wait=True, timeout=wait_timeout)
+        assert not await k8s.list_pods(ns, field_selector="metadata.name=finite")
+        await _raises(KubernetesNotFoundError, k8s.delete_pod(ns, "finite"), "a second delete")
+
+        async def forever_gone() -> bool:
+            return not await k8s.list_pods(ns, field_selector="metadata.name=forever")
+
+        await _eventually(forever_gone, nap, "a pod deleted with wait=False is gone")
+    finally:
+        control.pod_scripter = previous
+
+
+async def _follow_while_growing(
+    k8s: K8sManager, control: K8sClusterControl, ns: str, nap: Callable[[float], Awaitable[None]]
+) -> None:
+    """A follower gets what was logged before it came and what is logged while it follows;
+    leaving the loop early closes the stream."""
+    control.append_pod_logs(ns, "forever", "before\n")
+    got: list[str] = []
+    stream = k8s.follow_pod_logs(ns, "forever")
+    try:
+        async for line in stream:
+            got.append(line)
+            if line == "before":
+                control.append_pod_logs(ns, "forever", "after ")
+                await nap(0.05)
+                control.append_pod_logs(ns, "forever", "one\nafter two\n")
+            if line == "after two":
+                break
+    finally:
+        await stream.aclose()  # type: ignore[attr-defined]
+    assert got == ["before", "after one", "after two"], got

@@ -13,11 +13,15 @@ from ..._secret import Secret
 from ._types import DeploymentStatus, PodInfo, PodPhase
 
 __all__ = [
+    "config_map_data",
     "count_pods",
     "decode_secret",
     "deployment_status",
     "parse_time",
+    "pod_ended",
     "pod_info",
+    "pod_timeout",
+    "pod_wait_over",
     "replicas_reached",
     "replicas_timeout",
 ]
@@ -137,6 +141,46 @@ def replicas_timeout(
     return OperationTimeoutError(
         f"deployment {namespace}/{name} did not reach {ready} ready replicas "
         f"within {timeout}s{seen}",
+        timeout=timeout,
+        namespace=namespace,
+        name=name,
+    )
+
+
+def config_map_data(config_map: Mapping[str, Any]) -> dict[str, str]:
+    """A ConfigMap's ``data`` (its ``binaryData`` is not text and is left out)."""
+    return {str(k): str(v) for k, v in (config_map.get("data") or {}).items()}
+
+
+def pod_ended(pod: Mapping[str, Any]) -> bool:
+    """Whether a pod's containers are done for good (phase ``Succeeded`` or ``Failed``)."""
+    return pod.get("status", {}).get("phase") in ("Succeeded", "Failed")
+
+
+def pod_wait_over(pod: Mapping[str, Any], condition: str) -> bool:
+    """Whether a wait for ``condition`` is over: it holds, or the pod ended and never will."""
+    if condition == "Ready":
+        met = _is_ready(pod)
+    else:
+        met = pod.get("status", {}).get("phase") == condition
+    return met or pod_ended(pod)
+
+
+def pod_timeout(
+    namespace: str,
+    name: str,
+    condition: str,
+    timeout: float | None,
+    last: Mapping[str, Any] | None,
+) -> OperationTimeoutError:
+    """The error of a pod wait that ran out of time, with the phase it last saw."""
+    seen = ""
+    if last is not None:
+        info = pod_info(last)
+        seen = f" (last seen: phase {info.phase.value}, ready {str(info.ready).lower()})"
+    what = "become Ready" if condition == "Ready" else f"reach phase {condition}"
+    return OperationTimeoutError(
+        f"pod {namespace}/{name} did not {what} within {timeout}s{seen}",
         timeout=timeout,
         namespace=namespace,
         name=name,

@@ -5,26 +5,35 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..._clock import Clock, FakeClock
-from ..._errors import CommandTimeoutError
+from ..._errors import CommandTimeoutError, OperationTimeoutError
 from ..._resource import AsyncResource
 from ..._secret import Secret
 from ..commands._result import CommandResult
 from ._convert import (
+    config_map_data,
     decode_secret,
     deployment_status,
     pod_info,
+    pod_timeout,
+    pod_wait_over,
     replicas_reached,
     replicas_timeout,
 )
 from ._selectors import selector_from_spec
-from ._sim import ExecHandler, ExecReply, KubeCluster
+from ._sim import ExecHandler, ExecReply, KubeCluster, PodScripter
 from ._types import DeploymentStatus, PodInfo
-from ._validate import check_argv, check_count, check_name
+from ._validate import (
+    check_argv,
+    check_condition,
+    check_count,
+    check_name,
+    check_pod_manifest,
+)
 
 __all__ = ["FakeCall", "FakeK8sManager"]
 
@@ -45,7 +54,9 @@ class FakeK8sManager(AsyncResource):
     :class:`~asyncconsole.FakeClock` by default, so waits cost no real time).
 
     Set up state with :meth:`add_deployment`, :meth:`add_pod`, :meth:`add_secret`,
-    :meth:`set_pod_logs` and :attr:`exec_handler`; inspect :attr:`calls`; make the next calls
+    :meth:`add_config_map`, :meth:`set_pod_logs`, :meth:`append_pod_logs`,
+    :attr:`exec_handler` and :attr:`pod_scripter` (what pods created through
+    :meth:`create_pod` log and when they end); inspect :attr:`calls`; make the next calls
     fail with :meth:`fail`. :attr:`cluster` is the underlying simulation, shared in kind with
     ``asyncconsole.testing.FakeKubernetesApiServer``.
 
@@ -130,13 +141,31 @@ class FakeK8sManager(AsyncResource):
             node=node,
         )
 
+    @property
+    def pod_scripter(self) -> PodScripter | None:
+        """``scripter(namespace, manifest) -> PodScript | None`` for pods created through
+        :meth:`create_pod`: their log lines, exit code and run time."""
+        return self.cluster.pod_scripter
+
+    @pod_scripter.setter
+    def pod_scripter(self, scripter: PodScripter | None) -> None:
+        self.cluster.pod_scripter = scripter
+
     def add_secret(self, namespace: str, name: str, data: Mapping[str, str | bytes]) -> None:
         """Create a Secret with ``data`` (plain values; stored base64-encoded)."""
         self.cluster.add_secret(namespace, name, data)
 
+    def add_config_map(self, namespace: str, name: str, data: Mapping[str, str]) -> None:
+        """Create a ConfigMap with ``data``."""
+        self.cluster.add_config_map(namespace, name, data)
+
     def set_pod_logs(self, namespace: str, pod: str, text: str) -> None:
         """Set the log text of a pod."""
         self.cluster.set_pod_logs(namespace, pod, text)
+
+    def append_pod_logs(self, namespace: str, pod: str, text: str) -> None:
+        """Add text to a pod's log (a follower sees it)."""
+        self.cluster.append_pod_logs(namespace, pod, text)
 
     def fail(self, method: str, error: BaseException, *, times: int | None = 1) -> None:
         """Make the next ``times`` calls of ``method`` raise ``error`` (``None``: every call)."""
@@ -246,14 +275,114 @@ class FakeK8sManager(AsyncResource):
         )
         return sorted((pod_info(p) for p in pods), key=lambda p: p.name)
 
+    def _step(self, deadline: float | None) -> float:
+        """How long to sleep before looking again: until the next transition, at most
+        ``poll_interval``, never past ``deadline``."""
+        now = self.clock.monotonic()
+        step = self._poll
+        due = self.cluster.next_due()
+        if due is not None:
+            step = min(step, max(due - now, 0.0))
+        if deadline is not None:
+            step = min(step, max(deadline - now, 0.0))
+        return step
+
     async def delete_pod(
-        self, namespace: str, name: str, *, grace_period: int | None = None
+        self,
+        namespace: str,
+        name: str,
+        *,
+        grace_period: int | None = None,
+        wait: bool = False,
+        timeout: float | None = None,  # noqa: ASYNC109 - bounds wait=True
     ) -> None:
         check_name("namespace", namespace)
         check_name("name", name)
-        self._enter("delete_pod", namespace=namespace, name=name, grace_period=grace_period)
+        self._enter(
+            "delete_pod",
+            namespace=namespace,
+            name=name,
+            grace_period=grace_period,
+            wait=wait,
+            timeout=timeout,
+        )
         await asyncio.sleep(0)
-        self.cluster.delete("pods", namespace, name, grace_period=grace_period)
+        deleted = self.cluster.delete("pods", namespace, name, grace_period=grace_period)
+        if not wait:
+            return
+        uid = deleted["metadata"]["uid"]
+        deadline = None if timeout is None else self.clock.monotonic() + timeout
+        while True:
+            current = self.cluster.select(
+                "pods", namespace, field_selector=f"metadata.name={name}", copy_out=False
+            )
+            if not current or current[0]["metadata"]["uid"] != uid:
+                return
+            if deadline is not None and self.clock.monotonic() >= deadline:
+                raise OperationTimeoutError(
+                    f"pod {namespace}/{name} was not gone within {timeout}s",
+                    timeout=timeout,
+                    namespace=namespace,
+                    name=name,
+                )
+            await self.clock.sleep(self._step(deadline))
+
+    async def create_pod(self, namespace: str, manifest: Mapping[str, Any]) -> PodInfo:
+        check_name("namespace", namespace)
+        body = check_pod_manifest(namespace, manifest)
+        self._enter("create_pod", namespace=namespace, manifest=body)
+        await asyncio.sleep(0)
+        return pod_info(self.cluster.create("pods", namespace, body))
+
+    async def wait_for_pod(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        condition: str = "Ready",
+        timeout: float | None = None,  # noqa: ASYNC109 - part of the public call shape
+    ) -> PodInfo:
+        check_name("namespace", namespace)
+        check_name("name", name)
+        condition = check_condition(condition)
+        self._enter(
+            "wait_for_pod", namespace=namespace, name=name, condition=condition, timeout=timeout
+        )
+        deadline = None if timeout is None else self.clock.monotonic() + timeout
+        while True:
+            pod = self.cluster.get("pods", namespace, name)
+            if pod_wait_over(pod, condition):
+                return pod_info(pod)
+            if deadline is not None and self.clock.monotonic() >= deadline:
+                raise pod_timeout(namespace, name, condition, timeout, pod)
+            await self.clock.sleep(self._step(deadline))
+
+    async def follow_pod_logs(
+        self, namespace: str, pod: str, *, container: str | None = None
+    ) -> AsyncIterator[str]:
+        check_name("namespace", namespace)
+        check_name("pod", pod)
+        self._enter("follow_pod_logs", namespace=namespace, pod=pod, container=container)
+        self.cluster.check_followable(namespace, pod, container)
+        await asyncio.sleep(0)
+        sent = 0
+        while True:
+            text, complete = self.cluster.log_follow_state(namespace, pod)
+            end = len(text) if complete else text.rfind("\n", sent) + 1
+            if end > sent:
+                for line in text[sent:end].splitlines():
+                    yield line
+                sent = end
+            if complete:
+                return
+            await self.clock.sleep(self._step(None))
+
+    async def read_config_map(self, namespace: str, name: str) -> dict[str, str]:
+        check_name("namespace", namespace)
+        check_name("name", name)
+        self._enter("read_config_map", namespace=namespace, name=name)
+        await asyncio.sleep(0)
+        return config_map_data(self.cluster.get("configmaps", namespace, name))
 
     async def exec_in_pod(
         self,

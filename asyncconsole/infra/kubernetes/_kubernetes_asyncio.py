@@ -8,11 +8,12 @@ deserialisation keeps a status read cheap (see ``benchmarks/bench_kubernetes.py`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from ..._errors import (
     KubernetesConflictError,
     KubernetesError,
     KubernetesNotFoundError,
+    OperationTimeoutError,
 )
 from ..._observe import observe
 from ..._resource import AsyncResource
@@ -32,15 +34,24 @@ from ..._secret import Secret
 from ..commands._result import CommandResult
 from ._auth import DEFAULT_SERVICE_ACCOUNT_DIR, ConnectionPlan, plan_connection, read_namespace_file
 from ._convert import (
+    config_map_data,
     decode_secret,
     deployment_status,
     pod_info,
+    pod_timeout,
+    pod_wait_over,
     replicas_reached,
     replicas_timeout,
 )
 from ._selectors import selector_from_spec
 from ._types import DeploymentStatus, PodInfo
-from ._validate import check_argv, check_count, check_name
+from ._validate import (
+    check_argv,
+    check_condition,
+    check_count,
+    check_name,
+    check_pod_manifest,
+)
 
 __all__ = ["DEFAULT_RETRY", "KubernetesManager"]
 
@@ -502,13 +513,19 @@ class KubernetesManager(AsyncResource):
         return sorted((pod_info(p) for p in result.get("items") or ()), key=lambda p: p.name)
 
     async def delete_pod(
-        self, namespace: str, name: str, *, grace_period: int | None = None
+        self,
+        namespace: str,
+        name: str,
+        *,
+        grace_period: int | None = None,
+        wait: bool = False,
+        timeout: float | None = None,  # noqa: ASYNC109 - bounds wait=True
     ) -> None:
         self._require_open()
         check_name("namespace", namespace)
         check_name("name", name)
         kwargs = {} if grace_period is None else {"grace_period_seconds": grace_period}
-        await self._call(
+        body = await self._call(
             "k8s.delete_pod",
             f"delete pod {namespace}/{name}",
             self._core.delete_namespaced_pod,
@@ -517,6 +534,207 @@ class KubernetesManager(AsyncResource):
             retried=False,  # a retried delete whose answer was lost would see 404
             **kwargs,
         )
+        if not wait:
+            return
+        uid = (json.loads(body).get("metadata") or {}).get("uid")
+        async with observe(_log, "k8s.wait_pod_gone", f"{namespace}/{name}"):
+            try:
+                async with asyncio.timeout(timeout) as scope:
+                    await self._until_gone(namespace, name, uid)
+            except TimeoutError as exc:
+                if not scope.expired():
+                    raise
+                raise OperationTimeoutError(
+                    f"pod {namespace}/{name} was not gone within {timeout}s",
+                    timeout=timeout,
+                    namespace=namespace,
+                    name=name,
+                ) from exc
+
+    async def _until_gone(self, namespace: str, name: str, uid: str | None) -> None:
+        while True:
+            try:
+                pod = await self._read_pod(namespace, name)
+            except KubernetesNotFoundError:
+                return
+            if pod["metadata"].get("uid") != uid:
+                return  # a new pod of the same name: ours is gone
+            rv = pod["metadata"]["resourceVersion"]
+            async with contextlib.aclosing(self._pod_events(namespace, name, rv)) as events:
+                async for kind, obj in events:
+                    if kind == "DELETED" or obj["metadata"].get("uid") != uid:
+                        return
+
+    async def _read_pod(self, namespace: str, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._json(
+            "k8s.read_pod",
+            f"get pod {namespace}/{name}",
+            self._core.read_namespaced_pod,
+            name,
+            namespace,
+        )
+        return result
+
+    async def _pod_events(
+        self, namespace: str, name: str, resource_version: str
+    ) -> AsyncGenerator[tuple[str, dict[str, Any]], None]:
+        """``(type, pod)`` of one pod's changes after ``resource_version``, until the server
+        ends the watch (or the history expired: the caller reads afresh)."""
+        import aiohttp
+
+        where = f"watch pod {namespace}/{name}"
+        try:
+            resp: Any = await self._core.list_namespaced_pod(
+                namespace,
+                field_selector=f"metadata.name={name}",
+                resource_version=resource_version,
+                watch=True,
+                allow_watch_bookmarks=True,
+                timeout_seconds=_WATCH_SECONDS,
+                _preload_content=False,
+            )
+        except (aiohttp.ClientError, OSError) as exc:
+            raise self._unreachable(exc, where) from exc
+        try:
+            if resp.status >= 300:
+                message, reason = _status_message(await resp.read())
+                raise _error_for_status(resp.status, message, reason, where, resp.headers)
+            async for line in resp.content:
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                kind, obj = event.get("type"), event.get("object") or {}
+                if kind == "ERROR":
+                    if obj.get("code") == 410:  # history expired: read afresh
+                        return
+                    raise _error_for_status(
+                        int(obj.get("code") or 500),
+                        str(obj.get("message")),
+                        str(obj.get("reason")),
+                        where,
+                    )
+                if kind in ("ADDED", "MODIFIED", "DELETED"):
+                    yield kind, obj
+        except (aiohttp.ClientError, OSError) as exc:
+            raise self._unreachable(exc, where) from exc
+        finally:
+            resp.close()  # ends the stream on the server too, also when cancelled
+
+    async def create_pod(self, namespace: str, manifest: Mapping[str, Any]) -> PodInfo:
+        self._require_open()
+        check_name("namespace", namespace)
+        body = check_pod_manifest(namespace, manifest)
+        name = body["metadata"].get("name") or body["metadata"].get("generateName", "")
+        created = await self._json(
+            "k8s.create_pod",
+            f"create pod {namespace}/{name}",
+            self._core.create_namespaced_pod,
+            namespace,
+            body,
+            retried=False,  # a retried create whose answer was lost would see 409
+        )
+        return pod_info(created)
+
+    async def wait_for_pod(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        condition: str = "Ready",
+        timeout: float | None = None,  # noqa: ASYNC109 - part of the public call shape
+    ) -> PodInfo:
+        check_name("namespace", namespace)
+        check_name("name", name)
+        condition = check_condition(condition)
+        self._require_open()
+        last: list[dict[str, Any]] = []
+        target = f"{namespace}/{name}"
+        async with observe(_log, "k8s.wait_for_pod", target, condition=condition):
+            try:
+                async with asyncio.timeout(timeout) as scope:
+                    return await self._wait_pod(namespace, name, condition, last)
+            except TimeoutError as exc:
+                if not scope.expired():
+                    raise
+                seen = last[-1] if last else None
+                raise pod_timeout(namespace, name, condition, timeout, seen) from exc
+
+    async def _wait_pod(
+        self, namespace: str, name: str, condition: str, last: list[dict[str, Any]]
+    ) -> PodInfo:
+        while True:
+            pod = await self._read_pod(namespace, name)
+            last[:] = [pod]
+            if pod_wait_over(pod, condition):
+                return pod_info(pod)
+            rv = pod["metadata"]["resourceVersion"]
+            async with contextlib.aclosing(self._pod_events(namespace, name, rv)) as events:
+                async for kind, obj in events:
+                    if kind == "DELETED":
+                        raise KubernetesNotFoundError(
+                            f"watch pod {namespace}/{name}: pod was deleted while waiting",
+                            status=404,
+                        )
+                    last[:] = [obj]
+                    if pod_wait_over(obj, condition):
+                        return pod_info(obj)
+
+    async def follow_pod_logs(
+        self, namespace: str, pod: str, *, container: str | None = None
+    ) -> AsyncIterator[str]:
+        import aiohttp
+
+        self._require_open()
+        check_name("namespace", namespace)
+        check_name("pod", pod)
+        where = f"follow logs of pod {namespace}/{pod}"
+        kwargs: dict[str, Any] = {"container": container} if container else {}
+        async with observe(_log, "k8s.follow_pod_logs", f"{namespace}/{pod}") as info:
+            try:
+                resp: Any = await self._core.read_namespaced_pod_log(
+                    pod,
+                    namespace,
+                    follow=True,
+                    _preload_content=False,
+                    # only connecting is bounded: a followed log stays open as long as it runs
+                    _request_timeout=aiohttp.ClientTimeout(
+                        connect=self._timeout, sock_connect=self._timeout
+                    ),
+                    **kwargs,
+                )
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                raise self._unreachable(exc, where) from exc
+            info["status"] = resp.status
+        try:
+            if resp.status >= 300:
+                message, reason = _status_message(await resp.read())
+                raise _error_for_status(resp.status, message, reason, where, resp.headers)
+            pending = b""
+            # chunks, not readline(): a dumped record can be longer than aiohttp's line limit
+            async for chunk in resp.content.iter_any():
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    yield line.decode("utf-8", errors="replace")
+            if pending:
+                yield pending.decode("utf-8", errors="replace")
+        except (aiohttp.ClientError, OSError) as exc:
+            raise self._unreachable(exc, where) from exc
+        finally:
+            resp.close()  # ends the stream on the server too, also when the consumer stops
+
+    async def read_config_map(self, namespace: str, name: str) -> dict[str, str]:
+        self._require_open()
+        check_name("namespace", namespace)
+        check_name("name", name)
+        config_map = await self._json(
+            "k8s.read_config_map",
+            f"read configmap {namespace}/{name}",
+            self._core.read_namespaced_config_map,
+            name,
+            namespace,
+        )
+        return config_map_data(config_map)
 
     async def pod_logs(
         self,

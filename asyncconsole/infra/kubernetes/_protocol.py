@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from ..._secret import Secret
 from ..commands._result import CommandResult
@@ -90,12 +90,97 @@ class K8sManager(Protocol):
         ...
 
     async def delete_pod(
-        self, namespace: str, name: str, *, grace_period: int | None = None
+        self,
+        namespace: str,
+        name: str,
+        *,
+        grace_period: int | None = None,
+        wait: bool = False,
+        timeout: float | None = None,  # noqa: ASYNC109 - bounds wait=True
     ) -> None:
-        """Ask the API server to delete a pod (it terminates in the background).
+        """Ask the API server to delete a pod.
+
+        Args:
+            namespace: The pod's namespace.
+            name: The pod's name.
+            grace_period: Seconds the pod may take to stop (the pod's own setting if None).
+            wait: ``False`` (``kubectl delete --wait=false``) returns once the deletion is
+                accepted and the pod terminates in the background; ``True`` waits until the
+                pod is gone (following a watch stream).
+            timeout: Seconds ``wait=True`` may take; ``None`` waits for ever.
 
         Raises:
             KubernetesNotFoundError: No such pod.
+            OperationTimeoutError: ``wait=True`` and the pod was still there at ``timeout``.
+        """
+        ...
+
+    async def create_pod(self, namespace: str, manifest: Mapping[str, Any]) -> PodInfo:
+        """Create a pod from a manifest (as ``kubectl create -f``); does not wait for it.
+
+        Args:
+            namespace: Where to create it.
+            manifest: A v1 Pod: ``metadata.name`` (or ``generateName``) and
+                ``spec.containers`` at least; a ``metadata.namespace``, if any, must equal
+                ``namespace``.
+
+        Returns:
+            The pod as the API server stored it (normally ``Pending``).
+
+        Raises:
+            ValueError: The manifest is not a Pod, or lacks a name or containers.
+            KubernetesConflictError: A pod of that name exists (HTTP 409).
+        """
+        ...
+
+    async def wait_for_pod(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        condition: str = "Ready",
+        timeout: float | None = None,  # noqa: ASYNC109 - part of the public call shape
+    ) -> PodInfo:
+        """Wait until a pod is ready (``condition="Ready"``) or in the phase ``condition``.
+
+        Follows a watch stream (no polling). The wait also ends when the pod has ended
+        (``Succeeded`` or ``Failed``) and so can never meet the condition: look at the
+        returned pod's ``ready`` and ``phase``. Cancelling the call closes the stream.
+
+        Args:
+            namespace: The pod's namespace.
+            name: The pod's name.
+            condition: ``"Ready"``, or a phase: ``Pending``, ``Running``, ``Succeeded``,
+                ``Failed``, ``Unknown``.
+            timeout: Seconds to wait in all; ``None`` waits for ever.
+
+        Raises:
+            ValueError: ``condition`` is neither.
+            OperationTimeoutError: ``timeout`` passed first.
+            KubernetesNotFoundError: No such pod (also if it is deleted while waiting).
+        """
+        ...
+
+    def follow_pod_logs(
+        self, namespace: str, pod: str, *, container: str | None = None
+    ) -> AsyncIterator[str]:
+        """A pod container's log, line by line (no line ends), following it as it grows
+        (``kubectl logs -f``) until the container stops.
+
+        An async generator: leaving the ``async for`` early (``break``, an error,
+        cancellation) closes the stream; use ``contextlib.aclosing`` to close it at once.
+
+        Raises:
+            KubernetesNotFoundError: No such pod.
+            KubernetesError: No such container, or it has not started (HTTP 400).
+        """
+        ...
+
+    async def read_config_map(self, namespace: str, name: str) -> dict[str, str]:
+        """A ConfigMap's ``data``.
+
+        Raises:
+            KubernetesNotFoundError: No such ConfigMap.
         """
         ...
 

@@ -27,7 +27,15 @@ from ..._clock import Clock, SystemClock
 from ..._errors import KubernetesConflictError, KubernetesError, KubernetesNotFoundError
 from ._selectors import FieldSelector, LabelSelector, selector_from_spec
 
-__all__ = ["ExecHandler", "ExecReply", "KubeCluster", "WatchEvent", "default_exec_handler"]
+__all__ = [
+    "ExecHandler",
+    "ExecReply",
+    "KubeCluster",
+    "PodScript",
+    "PodScripter",
+    "WatchEvent",
+    "default_exec_handler",
+]
 
 Obj = dict[str, Any]
 
@@ -36,7 +44,10 @@ RESOURCES: dict[str, tuple[str, str, str]] = {
     "deployments": ("Deployment", "apps/v1", "deployments.apps"),
     "pods": ("Pod", "v1", "pods"),
     "secrets": ("Secret", "v1", "secrets"),
+    "configmaps": ("ConfigMap", "v1", "configmaps"),
 }
+
+_ENDED = ("Succeeded", "Failed")
 
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -77,6 +88,26 @@ def default_exec_handler(
 
 
 @dataclass(frozen=True, slots=True)
+class PodScript:
+    """What a created pod's containers do, since the fake runs no containers.
+
+    Once the pod runs (``converge_delay`` after creation) its log gets ``lines`` (one
+    newline-terminated line each); ``duration`` seconds later it ends: ``Succeeded`` for an
+    ``exit_code`` of 0, ``Failed`` otherwise, and not at all when ``exit_code`` is ``None``
+    (it runs until deleted).
+    """
+
+    lines: Sequence[str] = ()
+    exit_code: int | None = 0
+    duration: float = 0.0
+
+
+PodScripter = Callable[[str, Mapping[str, Any]], "PodScript | None"]
+"""``scripter(namespace, pod manifest)`` -> the :class:`PodScript` of a pod created through the
+API (``None``: it just runs, logging nothing)."""
+
+
+@dataclass(frozen=True, slots=True)
 class WatchEvent:
     """One change: ``type`` is ADDED, MODIFIED or DELETED; ``object`` is a snapshot."""
 
@@ -112,6 +143,9 @@ class KubeCluster:
         self.converge_delay = converge_delay
         self.terminate_delay = converge_delay if terminate_delay is None else terminate_delay
         self.exec_handler: ExecHandler = default_exec_handler
+        self.pod_scripter: PodScripter | None = None
+        self._scripts: dict[tuple[str, str], PodScript] = {}
+        self._log_listeners: list[Callable[[str, str], None]] = []
         self._objects: dict[str, dict[tuple[str, str], Obj]] = {r: {} for r in RESOURCES}
         self._owner: dict[tuple[str, str], tuple[str, str]] = {}  # pod key -> deployment key
         self._logs: dict[tuple[str, str], str] = {}
@@ -172,6 +206,8 @@ class KubeCluster:
                 continue
             if action == "start" and not pod["metadata"].get("deletionTimestamp"):
                 self._start_pod(pod)
+            elif action == "end" and not pod["metadata"].get("deletionTimestamp"):
+                self._end_pod(pod)
             elif action == "gone":
                 self._remove_pod(key)
 
@@ -261,7 +297,15 @@ class KubeCluster:
             body.setdefault("spec", {}).setdefault(
                 "containers", [{"name": "main", "image": "busybox"}]
             )
-            body["status"] = body.get("status") or {"phase": "Pending"}
+            body["status"] = {}
+            self._objects[resource][(namespace, name)] = body
+            script = (
+                self.pod_scripter(namespace, copy.deepcopy(body)) if self.pod_scripter else None
+            )
+            if script is not None:
+                self._scripts[(namespace, name)] = script
+            self._schedule_pod(body)  # the kubelet's part: Pending, then running
+            return copy.deepcopy(body)
         elif resource == "secrets":
             body.setdefault("type", "Opaque")
             if body.get("stringData"):
@@ -570,11 +614,30 @@ class KubeCluster:
         ]
 
     def _start_pod(self, pod: Obj) -> None:
+        key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
+        script = self._scripts.get(key)
         self._set_pod_state(pod, "Running", True, None)
         self._emit("pods", "MODIFIED", pod)
+        if script is not None:
+            if script.lines:
+                self._append_logs(key, "".join(line + "\n" for line in script.lines))
+            if script.exit_code is not None:
+                if script.duration <= 0:
+                    self._end_pod(pod)
+                else:
+                    self._schedule(script.duration, "end", key)
         owner = self._owner.get((pod["metadata"]["namespace"], pod["metadata"]["name"]))
         if owner is not None:
             self._update_status(owner)
+
+    def _end_pod(self, pod: Obj) -> None:
+        key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
+        script = self._scripts.get(key)
+        code = 0 if script is None or script.exit_code is None else script.exit_code
+        self._set_pod_state(pod, "Succeeded" if code == 0 else "Failed", False, None)
+        for status in pod["status"]["containerStatuses"]:
+            status["state"]["terminated"]["exitCode"] = code
+        self._emit("pods", "MODIFIED", pod)
 
     def _terminate_pod(self, key: tuple[str, str], grace_period: int | None) -> None:
         pod = self._objects["pods"].get(key)
@@ -594,6 +657,7 @@ class KubeCluster:
         if pod is None:
             return
         self._logs.pop(key, None)
+        self._scripts.pop(key, None)
         self._emit("pods", "DELETED", pod)
         owner = self._owner.pop(key, None)
         if owner is not None:
@@ -676,6 +740,57 @@ class KubeCluster:
         """Set the log text a pod returns."""
         self.get("pods", namespace, pod)
         self._logs[(namespace, pod)] = text
+        self._logs_changed(namespace, pod)
+
+    def append_pod_logs(self, namespace: str, pod: str, text: str) -> None:
+        """Add ``text`` to a pod's log (followers see it)."""
+        self.get("pods", namespace, pod, copy_out=False)
+        self._append_logs((namespace, pod), text)
+
+    def _append_logs(self, key: tuple[str, str], text: str) -> None:
+        self._logs[key] = self._logs.get(key, "") + text
+        self._logs_changed(*key)
+
+    def subscribe_logs(self, listener: Callable[[str, str], None]) -> Callable[[], None]:
+        """Call ``listener(namespace, pod)`` when a pod's log grows; returns the unsubscriber."""
+        self._log_listeners.append(listener)
+        return lambda: (
+            self._log_listeners.remove(listener) if listener in self._log_listeners else None
+        )
+
+    def _logs_changed(self, namespace: str, pod: str) -> None:
+        for listener in list(self._log_listeners):
+            listener(namespace, pod)
+
+    def check_followable(self, namespace: str, pod: str, container: str | None) -> str:
+        """The container whose log can be followed; a pod not started yet is an error (400),
+        worded as the API server does."""
+        name = self.container_of(namespace, pod, container)
+        if self.get("pods", namespace, pod, copy_out=False)["status"].get("phase") == "Pending":
+            raise KubernetesError(
+                f'container "{name}" in pod "{pod}" is waiting to start: ContainerCreating',
+                status=400,
+                reason="BadRequest",
+            )
+        return name
+
+    def log_follow_state(self, namespace: str, pod: str) -> tuple[str, bool]:
+        """A pod's log text so far and whether it is complete: the pod has ended (phase
+        Succeeded or Failed), is terminating, or is gone."""
+        self.settle()
+        obj = self._objects["pods"].get((namespace, pod))
+        if obj is None:
+            return "", True
+        ended = bool(obj["metadata"].get("deletionTimestamp")) or (
+            obj["status"].get("phase") in _ENDED
+        )
+        return self._logs.get((namespace, pod), ""), ended
+
+    def add_config_map(self, namespace: str, name: str, data: Mapping[str, str]) -> Obj:
+        """Create a ConfigMap holding ``data``."""
+        return self.create(
+            "configmaps", namespace, {"metadata": {"name": name}, "data": dict(data)}
+        )
 
     def pod_logs(
         self,
