@@ -128,7 +128,8 @@ async def test_cancelled_again_during_the_grace_period_kills_at_once(
             ready.set()
 
     executor = SubprocessExecutor(grace_period=60)
-    async with asyncio.TaskGroup() as tg:
+    # A guard, not a measurement: without the escalation this would wait out the 60 s grace.
+    async with asyncio.timeout(30), asyncio.TaskGroup() as tg:
         task = tg.create_task(executor.run(["sh", "-c", STUBBORN_TREE], on_line=collect))
         await ready.wait()
         task.cancel()
