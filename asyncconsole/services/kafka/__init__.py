@@ -7,8 +7,29 @@ exact arguments for standard, MSK IAM and SCRAM clusters::
     print(await env.kafka.list_topics())                 # KafkaResult; .lines() -> names
     desc = await env.kafka.describe_consumer_group()     # table + PARTITION TIME LAG
     records = await env.kafka.describe_topic_records()   # TOPIC/PARTITION/RECORDS table
+
+On Kubernetes it also dumps a topic's records with the traffic replayer in a one-shot pod
+(deleted afterwards whatever happens)::
+
+    async with env.kafka.open_topic_dump("capture-proxy", mode="dump-http") as dump:
+        async for line in dump.lines():
+            print(line)
 """
 
+from ._dump import (
+    DUMP_CONTAINER,
+    DUMP_MODES,
+    DUMP_POD_TIMEOUT,
+    DUMP_TOPIC,
+    IMAGE_CONFIG_MAP,
+    IMAGE_KEY,
+    PULL_POLICY_KEY,
+    SCRAM_PASSWORD_ENV,
+    TopicDump,
+    TopicDumpResult,
+    dump_pod_manifest,
+    dump_pod_name,
+)
 from ._kafka import (
     DEFAULT_CONSUMER_GROUP,
     DEFAULT_TIMEOUT,
@@ -36,11 +57,19 @@ __all__ = [
     "DEFAULT_CONSUMER_GROUP",
     "DEFAULT_TIMEOUT",
     "DEFAULT_TOPIC",
+    "DUMP_CONTAINER",
+    "DUMP_MODES",
+    "DUMP_POD_TIMEOUT",
+    "DUMP_TOPIC",
     "GET_OFFSET_SHELL",
+    "IMAGE_CONFIG_MAP",
+    "IMAGE_KEY",
     "MSK_IAM_AUTH_PROPERTIES",
     "PERF_DATA_OPTION",
     "PROBE_TIMEOUT",
     "PROBE_TIMEOUT_MS",
+    "PULL_POLICY_KEY",
+    "SCRAM_PASSWORD_ENV",
     "ConsumerGroupDescription",
     "ConsumerGroupPartition",
     "Kafka",
@@ -48,7 +77,11 @@ __all__ = [
     "KafkaToolLocator",
     "PartitionRecords",
     "PartitionTimeLag",
+    "TopicDump",
+    "TopicDumpResult",
     "TopicRecords",
+    "dump_pod_manifest",
+    "dump_pod_name",
     "format_lag",
     "parse_consumer_group",
     "parse_offsets",
