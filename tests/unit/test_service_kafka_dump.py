@@ -166,7 +166,8 @@ def test_pod_names_are_dns_safe_and_unique() -> None:
     one, two = dump_pod_name("Capture_Proxy.Topic"), dump_pod_name("Capture_Proxy.Topic")
     assert one != two
     assert one.startswith("kafka-dump-capture-proxy-topic-")
-    assert len(one) <= 63 and one == one.lower()
+    assert len(one) <= 63
+    assert one == one.lower()
 
 
 # -- running it ----------------------------------------------------------------------------
@@ -235,11 +236,13 @@ async def test_open_topic_dump_yields_the_running_pod() -> None:
     fake.pod_scripter = _script("x", exit_code=None)  # runs until deleted
     async with _kafka(fake).open_topic_dump("t", mode="dump-both") as dump:
         assert (dump.namespace, dump.image, dump.topic, dump.mode) == (NS, IMAGE, "t", "dump-both")
-        assert dump.pod.ready and dump.pod.phase is PodPhase.RUNNING
+        assert dump.pod.ready
+        assert dump.pod.phase is PodPhase.RUNNING
         lines = dump.lines()
         assert await lines.__anext__() == "x"
         await lines.aclose()  # type: ignore[attr-defined]
-        assert len(_pods(fake)) == 1 and not _pods(fake)[0]["metadata"].get("deletionTimestamp")
+        assert len(_pods(fake)) == 1
+        assert not _pods(fake)[0]["metadata"].get("deletionTimestamp")
     _assert_cleaned_up(fake)
 
 
@@ -249,7 +252,8 @@ async def test_a_failed_pod_raises_after_deleting_it() -> None:
     with pytest.raises(KafkaCommandError) as info:
         await _kafka(fake).dump_topic_records()
     assert info.value.operation == "Dump Topic Records"
-    assert "ended Failed" in str(info.value) and "cannot reach kafka" in str(info.value)
+    assert "ended Failed" in str(info.value)
+    assert "cannot reach kafka" in str(info.value)
     assert list(info.value.argv[:2]) == ["--mode", "dump-both"]
     _assert_cleaned_up(fake)
 
