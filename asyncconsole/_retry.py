@@ -46,7 +46,10 @@ class RetryPolicy:
         wait_max: Upper bound of one backoff (a server's ``Retry-After`` may exceed it, up to
             the remaining ``timeout``).
         wait_jitter: Up to this many random seconds added to each backoff.
-        timeout: Budget in seconds for all attempts and waits together; ``None`` = unbounded.
+        timeout: Budget in seconds for all attempts and waits together: waits are clamped to
+            it and no retry starts once it is spent; an attempt already under way is not cut
+            short, so the total stays within ``timeout`` plus one attempt's own time limit.
+            ``None`` = unbounded.
         retry_on: Predicate choosing which errors are transient.
     """
 
