@@ -1,4 +1,5 @@
-"""``asyncconsole kafka``: topics and consumer groups, through Apache Kafka's CLI tools."""
+"""``asyncconsole kafka``: topics and consumer groups, through Apache Kafka's CLI tools, and
+a topic's records dumped by the traffic replayer in a Kubernetes pod."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ from ._run import load_environment, require, run_with_env
 
 if TYPE_CHECKING:
     from ..environment import Environment
-    from ..services.kafka import Kafka
+    from ..services.kafka import Kafka, TopicDump
 
 __all__ = ["kafka"]
 
 DEFAULT_TOPIC = "logging-traffic-topic"
 DEFAULT_GROUP = "logging-group-default"
+# the service's values, repeated so that `--help` imports no service module
+DUMP_TOPIC = "capture-proxy"
+DUMP_MODES = ("dump-raw", "dump-http", "dump-both")
+DUMP_POD_TIMEOUT = 600.0
 
 
 def _named(kind: str, default: str) -> Callable[[Any], Any]:
@@ -169,3 +174,96 @@ def describe_topic_records(ctx: click.Context, topic: str | None, topic_option: 
 
     result = run_with_env(state, body, needs=("kafka",))
     emit(state, result.to_dict(), result.render().rstrip("\n"))
+
+
+@kafka.command("dump-topic-records")
+@_named("topic", DUMP_TOPIC)
+@click.option(
+    "--mode",
+    type=click.Choice(DUMP_MODES),
+    default="dump-both",
+    show_default=True,
+    help="Raw records, reconstructed HTTP traffic, or both.",
+)
+@click.option("--start-offset", type=click.IntRange(min=0), default=None, help="First offset.")
+@click.option("--end-offset", type=click.IntRange(min=0), default=None, help="Offset to stop at.")
+@click.option(
+    "--start-time", type=click.IntRange(min=0), default=None, help="Replayer --start-time."
+)
+@click.option("--end-time", type=click.IntRange(min=0), default=None, help="Replayer --end-time.")
+@click.option(
+    "--namespace",
+    default=None,
+    help="Namespace of the dump pod (default: the configured k8s deployments', else the "
+    "kubeconfig context's).",
+)
+@click.option(
+    "--pod-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DUMP_POD_TIMEOUT,
+    show_default=True,
+    help="Seconds the pod may take to become ready.",
+)
+@click.pass_context
+def dump_topic_records(
+    ctx: click.Context,
+    topic: str | None,
+    topic_option: str | None,
+    mode: str,
+    start_offset: int | None,
+    end_offset: int | None,
+    start_time: int | None,
+    end_time: int | None,
+    namespace: str | None,
+    pod_timeout: float,
+) -> None:
+    """Print a topic's records, read by the traffic replayer in a one-shot Kubernetes pod.
+
+    The pod runs the image of the ConfigMap migration-image-config (trafficReplayerImage),
+    reads without a consumer group, and is deleted afterwards whatever happens.
+
+    JSON: {"topic", "mode", "namespace", "pod", "image", "phase", "line_count", "lines",
+    "duration"}
+    """
+    state = state_of(ctx)
+    name = _pick(topic, topic_option, DUMP_TOPIC)
+
+    def started(dump: TopicDump) -> None:
+        image = f"image={dump.image}"
+        bounds = [
+            f"{flag}={value}"
+            for flag, value in (
+                ("start-offset", start_offset),
+                ("end-offset", end_offset),
+                ("start-time", start_time),
+                ("end-time", end_time),
+            )
+            if value is not None
+        ]
+        click.echo(
+            f"Launching dump pod '{dump.name}' (mode={mode}, topic={name}, "
+            + ", ".join([image, *bounds])
+            + ")"
+        )
+        click.echo(f"--- begin {name} dump ({mode}) ---")
+
+    async def body(env: Environment) -> Any:
+        return await _kafka(env).dump_topic_records(
+            name,
+            mode=mode,
+            start_offset=start_offset,
+            end_offset=end_offset,
+            start_time=start_time,
+            end_time=end_time,
+            namespace=namespace,
+            pod_timeout=pod_timeout,
+            on_start=None if state.json else started,
+            on_line=None if state.json else click.echo,
+        )
+
+    result = run_with_env(state, body, needs=("kafka",))
+    emit(
+        state,
+        result.to_dict(),
+        f"--- end {name} dump ---\nDump pod '{result.pod}' completed ({result.line_count} lines).",
+    )

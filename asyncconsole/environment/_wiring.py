@@ -5,6 +5,7 @@ which resources each component uses so that it can be opened alone."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
@@ -444,13 +445,48 @@ class Wiring:
 
         kafka = self.config.kafka
         assert kafka is not None
+        k8s, namespace = self._kafka_kubernetes()
         return Kafka(
             kafka,
             executor=self._command_executor(),
             tools_home=self.infra.kafka_tools_home,
             clock=self.infra.clock,
+            k8s=k8s,
+            namespace=namespace,
         )
+
+    def _kafka_kubernetes(self) -> tuple[K8sManager | None, str | None]:
+        """The cluster (and namespace) of ``kafka dump-topic-records``'s pod: the environment's
+        Kubernetes when a ``k8s`` deployment is configured, one is injected or a kubeconfig /
+        service account is found. Not one of the kafka component's resources: the Kafka tools
+        never use it, so it opens only when a dump runs."""
+        from ..config import K8sDeploymentConfig
+
+        deployed: list[DeployedConfig | None] = [self.config.replay]
+        if self.config.backfill is not None:
+            deployed.append(self.config.backfill.reindex_from_snapshot)
+        namespaces = [
+            d.deployment.namespace
+            for d in deployed
+            if d is not None and isinstance(d.deployment, K8sDeploymentConfig)
+        ]
+        if not namespaces and self.infra.k8s is None and not _kubeconfig_available():
+            return None, None
+        recording, self._recording = self._recording, None
+        try:
+            k8s = self._kubernetes()
+        finally:
+            self._recording = recording
+        return k8s, (namespaces[0] if namespaces else None)
 
 
 DEFAULT_SESSION = "default"
 """Docker workers' session label when the config names none."""
+
+
+def _kubeconfig_available() -> bool:
+    """Whether a ``KubernetesManager`` would find credentials: ``KUBECONFIG``, a pod's
+    service account, or ``~/.kube/config``."""
+    if os.environ.get("KUBECONFIG") or os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return True
+    return os.path.isfile(os.path.join(os.path.expanduser("~"), ".kube", "config"))
