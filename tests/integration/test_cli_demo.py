@@ -37,6 +37,7 @@ from asyncconsole import Environment
 from asyncconsole.cli import CliState, cli
 from asyncconsole.demo import DemoEnvironment
 from asyncconsole.environment import Infrastructure
+from asyncconsole.infra.kubernetes import PodScript
 from asyncconsole.testing import FakeObjectStore
 from tests.unit.test_cli_support import LoopThread
 
@@ -162,6 +163,18 @@ def _expect(pick: Callable[[Any], Any], wanted: Any) -> Callable[[Any], None]:
         assert pick(doc) == wanted, doc
 
     return check
+
+
+def _dump_pod_image(demo: Demo) -> None:
+    """What the Migration Assistant deploys for ``kafka dump-topic-records``: the image
+    ConfigMap; and what the replayer's dump would print (the fake server runs no container)."""
+    kube = demo.demo.kube
+    if not any(
+        c["metadata"]["name"] == "migration-image-config"
+        for c in kube.cluster.select("configmaps", "ma")
+    ):
+        kube.add_config_map("ma", "migration-image-config", {"trafficReplayerImage": "replayer:1"})
+    kube.pod_scripter = lambda namespace, manifest: PodScript(lines=("GET / 200",), duration=0.1)
 
 
 def _all_ok(doc: Any) -> None:
@@ -313,6 +326,14 @@ TOOLS = [
         check=_expect(lambda doc: doc["total"], 7),
     ),
     step("kafka delete-topic --acknowledge-risk", full=True, keys=KAFKA_RESULT),
+    step(
+        "kafka dump-topic-records --mode dump-http",
+        full=True,
+        keys={"topic", "mode", "namespace", "pod", "image", "phase", "line_count", "lines"}
+        | {"duration"},
+        before=lambda demo: demo.loop.call(lambda: _dump_pod_image(demo)),
+        check=_expect(lambda doc: (doc["namespace"], doc["lines"]), ("ma", ["GET / 200"])),
+    ),
     step(
         "failed-document-stream location",
         full=True,
