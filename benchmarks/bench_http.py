@@ -169,27 +169,29 @@ def main() -> int:
         port = int(server.stdout.readline())
         base = f"http://127.0.0.1:{port}"
         f = asyncio.run(compare(base))
-        report(
-            f"http GET c={CONCURRENCY} vs raw aiohttp",
-            f.ours,
-            f.raw,
-            unit="req/s",
-            budget=">= 0.85",
-            ok=f.ours / f.raw >= 0.85,
-        )
-        report(
-            f"http GET c={CONCURRENCY} vs sequential requests.Session",
-            f.ours,
-            f.sequential,
-            unit="req/s",
-            budget=">= 5",
-            ok=f.ours / f.sequential >= 5,
-        )
+        # Verdicts use the median of per-round ratios: each round measures both sides back to
+        # back, so load from other processes on this 2-core machine hits them alike; the ratio
+        # of two medians mixes moments of different load (both are printed).
         print(
-            f"http medians of per-round ratios over {ROUNDS} rounds: vs raw aiohttp "
-            f"{f.paired_raw:.3f}, vs sequential requests {f.paired_sequential:.2f}",
+            f"http GET c={CONCURRENCY} medians: asyncconsole {f.ours:.0f} req/s | raw aiohttp "
+            f"{f.raw:.0f} req/s (ratio {f.ours / f.raw:.3f}) | sequential requests.Session "
+            f"{f.sequential:.0f} req/s (ratio {f.ours / f.sequential:.2f})",
             flush=True,
         )
+        for name, ratio, budget, ok in (
+            ("vs raw aiohttp", f.paired_raw, ">= 0.85", f.paired_raw >= 0.85),
+            (
+                "vs sequential requests.Session",
+                f.paired_sequential,
+                ">= 5",
+                f.paired_sequential >= 5,
+            ),
+        ):
+            print(
+                f"http GET c={CONCURRENCY} {name}: median per-round ratio {ratio:.3f} over "
+                f"{ROUNDS} rounds (budget {budget}) {'PASS' if ok else 'MISS'}",
+                flush=True,
+            )
         report(
             "http client CPU per GET (info: lower is better)",
             f.ours_cpu * 1e6,
