@@ -34,3 +34,17 @@ def _shared_logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
             os.environ.pop("SHARED_LOGS_DIR_PATH", None)
         else:
             os.environ["SHARED_LOGS_DIR_PATH"] = old
+
+
+@pytest.fixture(autouse=True)
+def _restore_asyncconsole_logger() -> Iterator[None]:
+    """The CLI configures the ``asyncconsole`` logger (level, handler) when a test invokes it
+    in-process; restore it so later tests' ``caplog`` sees what they log."""
+    import logging
+
+    logger = logging.getLogger("asyncconsole")
+    level, handlers, propagate = logger.level, list(logger.handlers), logger.propagate
+    yield
+    logger.setLevel(level)
+    logger.handlers[:] = handlers
+    logger.propagate = propagate
