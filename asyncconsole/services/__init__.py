@@ -45,6 +45,8 @@ if TYPE_CHECKING:
         KafkaToolLocator,
         PartitionRecords,
         PartitionTimeLag,
+        TopicDump,
+        TopicDumpResult,
         TopicRecords,
     )
     from .metadata import (
@@ -114,6 +116,8 @@ _LAZY: dict[str, str] = {
     "KafkaToolLocator": ".kafka",
     "PartitionRecords": ".kafka",
     "PartitionTimeLag": ".kafka",
+    "TopicDump": ".kafka",
+    "TopicDumpResult": ".kafka",
     "TopicRecords": ".kafka",
     "MetadataMigration": ".metadata",
     "MetadataResult": ".metadata",
@@ -208,6 +212,8 @@ __all__ = [
     "SnapshotState",
     "SnapshotStatus",
     "StepState",
+    "TopicDump",
+    "TopicDumpResult",
     "TopicRecords",
     "WorkerCounts",
     "WorkerDeployment",
