@@ -432,56 +432,28 @@ class KubernetesManager(AsyncResource):
     async def _wait(
         self, namespace: str, name: str, ready: int, last: list[dict[str, Any]]
     ) -> DeploymentStatus:
-        import aiohttp
-
         where = f"watch deployment {namespace}/{name}"
         while True:
             dep = await self._read_deployment(namespace, name)
             last[:] = [dep]
             if replicas_reached(dep, ready):
                 return await self._status_of(dep)
-            try:
-                resp: Any = await self._apps.list_namespaced_deployment(
-                    namespace,
-                    field_selector=f"metadata.name={name}",
-                    resource_version=dep["metadata"]["resourceVersion"],
-                    watch=True,
-                    allow_watch_bookmarks=True,
-                    timeout_seconds=_WATCH_SECONDS,
-                    _preload_content=False,
-                )
-            except (aiohttp.ClientError, OSError) as exc:
-                raise self._unreachable(exc, where) from exc
-            try:
-                if resp.status >= 300:
-                    message, reason = _status_message(await resp.read())
-                    raise _error_for_status(resp.status, message, reason, where, resp.headers)
-                async for line in resp.content:
-                    if not line.strip():
-                        continue
-                    event = json.loads(line)
-                    kind, obj = event.get("type"), event.get("object") or {}
-                    if kind == "ERROR":
-                        if obj.get("code") == 410:  # history expired: read afresh
-                            break
-                        raise _error_for_status(
-                            int(obj.get("code") or 500),
-                            str(obj.get("message")),
-                            str(obj.get("reason")),
-                            where,
-                        )
+            events = self._watch_events(
+                self._apps.list_namespaced_deployment,
+                where,
+                namespace,
+                name,
+                dep["metadata"]["resourceVersion"],
+            )
+            async with contextlib.aclosing(events):
+                async for kind, obj in events:
                     if kind == "DELETED":
                         raise KubernetesNotFoundError(
                             f"{where}: deployment was deleted while waiting", status=404
                         )
-                    if kind in ("ADDED", "MODIFIED"):
-                        last[:] = [obj]
-                        if replicas_reached(obj, ready):
-                            return await self._status_of(obj)
-            except (aiohttp.ClientError, OSError) as exc:
-                raise self._unreachable(exc, where) from exc
-            finally:
-                resp.close()  # ends the stream on the server too, also when cancelled
+                    last[:] = [obj]
+                    if replicas_reached(obj, ready):
+                        return await self._status_of(obj)
 
     async def _status_of(self, dep: Mapping[str, Any]) -> DeploymentStatus:
         meta = dep["metadata"]
@@ -575,16 +547,32 @@ class KubernetesManager(AsyncResource):
         )
         return result
 
-    async def _pod_events(
+    def _pod_events(
         self, namespace: str, name: str, resource_version: str
     ) -> AsyncGenerator[tuple[str, dict[str, Any]], None]:
-        """``(type, pod)`` of one pod's changes after ``resource_version``, until the server
-        ends the watch (or the history expired: the caller reads afresh)."""
+        """``(type, pod)`` of one pod's changes after ``resource_version``."""
+        return self._watch_events(
+            self._core.list_namespaced_pod,
+            f"watch pod {namespace}/{name}",
+            namespace,
+            name,
+            resource_version,
+        )
+
+    async def _watch_events(
+        self,
+        list_call: Callable[..., Awaitable[Any]],
+        where: str,
+        namespace: str,
+        name: str,
+        resource_version: str,
+    ) -> AsyncGenerator[tuple[str, dict[str, Any]], None]:
+        """``(type, object)`` of one named object's changes after ``resource_version``, until
+        the server ends the watch (or the history expired: the caller reads afresh)."""
         import aiohttp
 
-        where = f"watch pod {namespace}/{name}"
         try:
-            resp: Any = await self._core.list_namespaced_pod(
+            resp: Any = await list_call(
                 namespace,
                 field_selector=f"metadata.name={name}",
                 resource_version=resource_version,
