@@ -6,7 +6,7 @@ kubernetes_asyncio) load when first used. Heavier public names are resolved lazi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._clock import Clock, FakeClock, SystemClock
 from ._errors import (
@@ -49,6 +49,7 @@ from ._errors import (
     WorkersStillRunningError,
     WorkingIndexNotFoundError,
 )
+from ._lazy import lazy_names
 from ._resource import AsyncResource
 from ._retry import NO_RETRY, RetryPolicy, is_transient
 from ._secret import Secret
@@ -70,27 +71,19 @@ if TYPE_CHECKING:
 
 # name -> submodule that defines it, imported on first attribute access (keeps import cheap)
 _LAZY: dict[str, str] = {
-    "Environment": "environment",
-    "Event": "orchestrator",
-    "EventKind": "orchestrator",
-    "Handle": "orchestrator",
-    "Orchestrator": "orchestrator",
-    "Outcome": "orchestrator",
-    "OutcomeStatus": "orchestrator",
-    "Report": "orchestrator",
-    "gather_outcomes": "orchestrator",
+    "Environment": ".environment",
+    "Event": ".orchestrator",
+    "EventKind": ".orchestrator",
+    "Handle": ".orchestrator",
+    "Orchestrator": ".orchestrator",
+    "Outcome": ".orchestrator",
+    "OutcomeStatus": ".orchestrator",
+    "Report": ".orchestrator",
+    "gather_outcomes": ".orchestrator",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'asyncconsole' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
 
 __all__ = [

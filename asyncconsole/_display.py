@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import enum
 import html
-import re
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from ._secret import MASK
+from ._redact import mask_urls_in
 
 __all__ = [
     "TONES",
@@ -218,14 +217,10 @@ def merge(tables: Sequence[Table], *, title: str | None = None) -> list[Table]:
 # -- cells -------------------------------------------------------------------------------------
 
 
-# user:password@ in a URL anywhere in a text (an endpoint, a tool's output)
-_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:]*):[^\s/@]+@")
-
-
 def text_of(value: Any) -> str:
     """A cell's plain text: secrets stay masked (only ``str()`` is ever used) and a password
     in a URL shows as ``********``."""
-    return _URL_PASSWORD.sub(r"\1:" + MASK + "@", _raw_text(value))
+    return mask_urls_in(_raw_text(value))
 
 
 def _raw_text(value: Any) -> str:

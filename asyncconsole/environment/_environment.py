@@ -330,11 +330,11 @@ class Environment(AsyncResource):
         return data
 
     def __repr__(self) -> str:
-        from ..infra.http._errors import redact_url
+        from .._redact import mask_url
 
         parts = []
         for name, component in self.components.items():
             endpoint = getattr(component, "endpoint", None)
-            parts.append(f"{name}={redact_url(endpoint)!r}" if isinstance(endpoint, str) else name)
+            parts.append(f"{name}={mask_url(endpoint)!r}" if isinstance(endpoint, str) else name)
         state = "closed" if self.closed else "open" if self._opened else "not opened"
         return f"<Environment {' '.join(parts) or '(empty)'} ({state})>"

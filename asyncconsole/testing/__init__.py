@@ -5,8 +5,7 @@ Names are resolved lazily so importing this package does not start or import bac
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .._lazy import lazy_names
 
 # public name -> module (relative to asyncconsole) that defines it. Keep one entry per line,
 # sorted; each component adds its fakes, fake servers and contract suites here.
@@ -42,17 +41,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'asyncconsole.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, "asyncconsole"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(_LAZY)
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY, anchor="asyncconsole")
 
 
 __all__ = sorted(_LAZY, key=lambda n: (0 if n.isupper() else 1 if n[:1].isupper() else 2, n))

@@ -13,6 +13,7 @@ import pytest
 
 from asyncconsole import FakeClock, RetryPolicy
 from asyncconsole._errors import ConflictError, NotFoundError
+from asyncconsole._redact import mask_url
 from asyncconsole.infra.http import (
     AwsCredentials,
     BasicAuth,
@@ -28,7 +29,7 @@ from asyncconsole.infra.http import (
     SigV4Auth,
 )
 from asyncconsole.infra.http._client import encode_query, quote_path, should_retry
-from asyncconsole.infra.http._errors import parse_retry_after, redact_url
+from asyncconsole.infra.http._errors import parse_retry_after
 
 
 def test_fake_satisfies_the_protocol() -> None:
@@ -82,11 +83,13 @@ def test_url_for() -> None:
         FakeHttpClient(timeout=0)
 
 
-def test_redact_url() -> None:
-    assert redact_url("https://u:p@host/x") == "https://host/x"
-    redacted = redact_url("https://h/x?X-Amz-Signature=abc&keep=1&token=t0k&password=pw")
-    assert redacted == "https://h/x?X-Amz-Signature=***&keep=1&token=***&password=***"
-    assert redact_url("https://h/plain") == "https://h/plain"
+def test_mask_url() -> None:
+    assert mask_url("https://u:p@host/x") == "https://u:********@host/x"
+    redacted = mask_url("https://h/x?X-Amz-Signature=abc&keep=1&token=t0k&password=pw")
+    assert redacted == (
+        "https://h/x?X-Amz-Signature=********&keep=1&token=********&password=********"
+    )
+    assert mask_url("https://h/plain") == "https://h/plain"
 
 
 def test_parse_retry_after() -> None:

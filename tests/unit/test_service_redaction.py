@@ -12,6 +12,7 @@ import pytest
 
 from asyncconsole import ConfigError, Environment, FakeClock
 from asyncconsole._errors import ConfirmationRequiredError
+from asyncconsole._redact import mask_described, mask_url, mask_urls_in
 from asyncconsole.config import ClusterConfig
 from asyncconsole.environment import Infrastructure
 from asyncconsole.infra.commands import FakeCommandExecutor
@@ -19,7 +20,6 @@ from asyncconsole.infra.docker import FakeDockerManager
 from asyncconsole.infra.http import AiohttpClient, FakeHttpClient, HttpAuth, HttpClient
 from asyncconsole.infra.metrics import FakeMetricsCollector, PrometheusMetricsCollector
 from asyncconsole.infra.secrets import FakeSecretStore
-from asyncconsole.services._redact import mask_described, mask_url, mask_urls_in
 from asyncconsole.services.clusters import Cluster
 from asyncconsole.testing import FakeOpenSearchServer
 

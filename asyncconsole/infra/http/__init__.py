@@ -6,9 +6,10 @@ cheap. ``sign_sigv4`` is a pure, stdlib-only AWS Signature Version 4 signer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..._errors import HttpConflictError, HttpError, HttpNotFoundError, HttpTimeoutError
+from ..._lazy import lazy_names
 from ._auth import AwsCredentials, BasicAuth, HttpAuth, SigV4Auth
 from ._client import DEFAULT_RETRY, IDEMPOTENT_METHODS
 from ._fake import FakeHttpClient, HttpRouter
@@ -43,12 +44,4 @@ __all__ = [
 _LAZY = {"AiohttpClient": "._aiohttp"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)

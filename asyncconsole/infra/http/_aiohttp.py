@@ -9,9 +9,10 @@ import aiohttp
 from yarl import URL
 
 from ..._clock import Clock
+from ..._redact import mask_url
 from ._auth import HttpAuth
 from ._client import DEFAULT_RETRY, BaseHttpClient, RetryOption
-from ._errors import connection_error, redact_url, timeout_error, tls_error
+from ._errors import connection_error, timeout_error, tls_error
 from ._types import Headers, HttpResponse
 
 __all__ = ["AiohttpClient", "user_agent"]
@@ -140,7 +141,7 @@ class AiohttpClient(BaseHttpClient):
                 # encoded=True: send exactly the path and query that were built (and signed).
                 target = URL(url, encoded=True)
             except ValueError as exc:
-                raise ValueError(f"{method} {redact_url(url)}: invalid URL ({exc})") from exc
+                raise ValueError(f"{method} {mask_url(url)}: invalid URL ({exc})") from exc
             # The same few URLs are requested over and over: parse each once.
             if len(self._targets) >= 512:
                 self._targets.clear()
@@ -171,6 +172,6 @@ class AiohttpClient(BaseHttpClient):
         except aiohttp.ClientSSLError as exc:
             raise tls_error(method, url, exc) from exc
         except aiohttp.InvalidURL as exc:
-            raise ValueError(f"{method} {redact_url(url)}: invalid URL") from exc
+            raise ValueError(f"{method} {mask_url(url)}: invalid URL") from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise connection_error(method, url, exc) from exc

@@ -17,10 +17,11 @@ from urllib.parse import quote, unquote_plus, urlencode
 from ..._clock import Clock, SystemClock
 from ..._errors import HttpError, HttpTimeoutError
 from ..._observe import observe, tracing_enabled
+from ..._redact import mask_url
 from ..._resource import AsyncResource
 from ..._retry import RetryPolicy, is_transient
 from ._auth import HttpAuth
-from ._errors import TRANSIENT_STATUSES, redact_url, status_error
+from ._errors import TRANSIENT_STATUSES, status_error
 from ._sigv4 import CANONICAL_QUERY
 from ._types import Headers, HttpRequest, HttpResponse
 
@@ -151,7 +152,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(base_url={redact_url(self.base_url or '')!r}, "
+            f"{type(self).__name__}(base_url={mask_url(self.base_url or '')!r}, "
             f"auth={self.auth!r}, timeout={self.timeout})"
         )
 
@@ -234,7 +235,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
         policy = self._policy(method, retry)
 
         if _log.isEnabledFor(logging.INFO) or tracing_enabled():
-            async with observe(_log, "http.request", redact_url(url), method=method) as info:
+            async with observe(_log, "http.request", mask_url(url), method=method) as info:
                 response = await self._attempts(method, url, hdrs, body, attempt_timeout, policy)
                 info["status"] = response.status
         else:
@@ -415,7 +416,7 @@ def _log_retry(method: str, url: str) -> Any:
             _log.info(
                 "http.retry %s %s: attempt %d failed (%s), retrying in %.2fs",
                 method,
-                redact_url(url),
+                mask_url(url),
                 attempt,
                 exc,
                 wait,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import email.utils
 import time
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 from ..._errors import HttpConflictError, HttpError, HttpNotFoundError, HttpTimeoutError
+from ..._redact import mask_url
 
 if TYPE_CHECKING:
     from ._types import HttpResponse
@@ -15,42 +15,8 @@ if TYPE_CHECKING:
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 EXCERPT_CHARS = 500
 
-# Query parameters whose values are credentials (presigned URLs, tokens in links).
-_SECRET_PARAMS = frozenset(
-    {
-        "x-amz-signature",
-        "x-amz-credential",
-        "x-amz-security-token",
-        "signature",
-        "token",
-        "access_token",
-        "password",
-        "secret",
-        "api_key",
-        "apikey",
-    }
-)
 # Response headers never copied into an error (a server may echo auth material).
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "set-cookie", "cookie"})
-
-
-def redact_url(url: str) -> str:
-    """``url`` without ``user:pass@`` and with credential-like query values replaced."""
-    if "@" not in url and "?" not in url:
-        return url
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    netloc = parts.netloc.rpartition("@")[2]
-    query = parts.query
-    if query:
-        pairs = []
-        for pair in query.split("&"):
-            key, eq, _ = pair.partition("=")
-            pairs.append(f"{key}=***" if eq and key.lower() in _SECRET_PARAMS else pair)
-        query = "&".join(pairs)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -72,7 +38,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 def status_error(response: HttpResponse) -> HttpError:
     """The error for a 4xx/5xx response (404 and 409 get their combined classes)."""
-    method, url, status = response.method, redact_url(response.url), response.status
+    method, url, status = response.method, mask_url(response.url), response.status
     excerpt = response.body[:EXCERPT_CHARS].decode("utf-8", errors="replace")
     reason = f" {response.reason}" if response.reason else ""
     message = f"{method} {url} -> HTTP {status}{reason}"
@@ -89,7 +55,7 @@ def status_error(response: HttpResponse) -> HttpError:
 
 def connection_error(method: str, url: str, cause: BaseException) -> HttpError:
     """A request that got no response (refused, reset, DNS): ``status`` None, transient."""
-    safe = redact_url(url)
+    safe = mask_url(url)
     detail = type(cause).__name__
     text = str(cause)
     if text:
@@ -105,7 +71,7 @@ def connection_error(method: str, url: str, cause: BaseException) -> HttpError:
 
 def tls_error(method: str, url: str, cause: BaseException) -> HttpError:
     """A TLS failure (bad certificate, hostname mismatch): not worth retrying."""
-    safe = redact_url(url)
+    safe = mask_url(url)
     err = HttpError(
         f"{method} {safe} failed TLS verification ({type(cause).__name__}); pass ca_bundle= "
         "or allow_insecure=True for self-signed certificates",
@@ -120,7 +86,7 @@ def timeout_error(
     method: str, url: str, timeout: float | None, *, connect: bool = False
 ) -> HttpTimeoutError:
     """No complete response within ``timeout`` seconds (``connect``: no connection within it)."""
-    safe = redact_url(url)
+    safe = mask_url(url)
     what = f"could not connect within {timeout}s" if connect else f"timed out after {timeout}s"
     return HttpTimeoutError(f"{method} {safe} {what}", method=method, url=safe, timeout=timeout)
 

@@ -8,8 +8,9 @@ in-memory cluster for tests.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..._lazy import lazy_names
 from ._fake import FakeCall, FakeK8sManager
 from ._protocol import K8sManager
 from ._sim import ExecReply, PodScript
@@ -31,10 +32,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "KubernetesManager":
-        from ._kubernetes_asyncio import KubernetesManager
+_LAZY = {"KubernetesManager": "._kubernetes_asyncio"}
 
-        globals()[name] = KubernetesManager
-        return KubernetesManager
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)

@@ -10,8 +10,9 @@ answers with :class:`MetricSeries` whose buckets mean the same thing (see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..._lazy import lazy_names
 from ._fake import FakeMetricsCollector
 from ._protocol import MetricsCollector
 from ._types import Component, MetricQuery, MetricSeries, Point, Statistic
@@ -40,12 +41,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..._clock import Clock, SystemClock
+from ..._concurrency import first_failure, gather, gather_pair
 from ..._errors import (
     AsyncConsoleError,
     ConfigError,
@@ -22,11 +23,10 @@ from ..._errors import (
     WorkingIndexNotFoundError,
 )
 from ..._observe import observe
+from ..._redact import mask_described
 from ...config import BackfillConfig, ReindexFromSnapshotConfig
-from .._redact import mask_described
 from ..clusters import Cluster
 from ..workers import WorkerCounts, WorkerDeployment, counts_message
-from ..workers._gather import first_leaf, gather_first_error, gather_pair
 from ._archive import backup_file_name, default_archive_dir, write_batches
 from ._failed_documents import FailedDocumentStream
 from ._queries import (
@@ -332,24 +332,19 @@ class Backfill:
         stream = self.failed_documents
         if stream is None or has_failed_documents is not None:
             return await call, has_failed_documents
-        try:
-            async with asyncio.TaskGroup() as tg:
-                result = tg.create_task(_awaited(call))
-                present = tg.create_task(stream.presence())
-        except BaseExceptionGroup as group:
-            raise first_leaf(group) from None
-        return result.result(), present.result()
+        return await gather_pair(call, stream.presence())
 
     async def _status(self, deep: bool, has_failed_documents: bool | None) -> BackfillStatusReport:
         if not (deep or self.kind == "k8s"):
             counts = await self.workers.counts()
             return self._report(counts)
         try:
+            # The deep read awaits the counts task itself, partway (it needs them last).
             async with asyncio.TaskGroup() as tg:
                 counts_task = tg.create_task(self.workers.counts())
                 deep_task = tg.create_task(self._guarded_deep(has_failed_documents, counts_task))
         except BaseExceptionGroup as group:
-            raise first_leaf(group) from None
+            raise first_failure(group) from None
         overall, error = deep_task.result()
         return self._report(counts_task.result(), overall, error)
 
@@ -405,7 +400,7 @@ class Backfill:
                 counts_task = tg.create_task(self._counts_or_unknown())
                 result = tg.create_task(self._deep(has_failed_documents, counts_task))
         except BaseExceptionGroup as group:
-            raise first_leaf(group) from None
+            raise first_failure(group) from None
         return result.result()
 
     async def _counts_or_unknown(self) -> WorkerCounts | None:
@@ -431,7 +426,7 @@ class Backfill:
             now = self.clock.now()
             queries = count_queries(int(now.timestamp()))
             totals, max_completed = await gather_pair(
-                gather_first_error(*(self._count(queries[key]) for key in COUNT_KEYS)),
+                gather(*(self._count(queries[key]) for key in COUNT_KEYS)),
                 self._max_completed(),
             )
             counts = dict(zip(COUNT_KEYS, totals, strict=True))
@@ -574,10 +569,6 @@ class Backfill:
 
 
 _T = TypeVar("_T")
-
-
-async def _awaited(call: Awaitable[_T]) -> _T:
-    return await call
 
 
 def _with_failures(

@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
-import functools
 import json as _json
 import logging
 import math
 import os
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from ..._clock import Clock, SystemClock
+from ..._concurrency import gather_pair, settle_bounded
 from ..._display import DisplayList
 from ..._errors import (
     AsyncConsoleError,
@@ -28,10 +28,10 @@ from ..._errors import (
     ToolNotInstalledError,
 )
 from ..._observe import observe
+from ..._redact import mask_url
 from ..._secret import Secret
 from ...config import ClusterConfig
 from ...infra.http import HttpClient, HttpResponse
-from .._redact import mask_url
 from ._types import (
     BenchmarkCommand,
     BenchmarkResult,
@@ -382,7 +382,7 @@ class Cluster:
             return await self.call_api("/_cat/indices", timeout=SERVERLESS_CAT_TIMEOUT)
 
         try:
-            probe, _ = await gather_all(self._knn_probe(), cat())
+            probe, _ = await gather_pair(self._knn_probe(), cat())
         except AsyncConsoleError as exc:
             return _unable(exc), exc
         collection, diagnostic = probe
@@ -549,9 +549,7 @@ class Cluster:
             if not response.ok and response.status != 404:
                 raise response_error(response)
 
-        failures = await bounded_gather(
-            [functools.partial(delete, n) for n in names], self.max_concurrency
-        )
+        failures = await settle_bounded(delete, names, limit=self.max_concurrency)
         errors = {
             name: err
             for name, err in zip(names, failures, strict=True)
@@ -979,59 +977,3 @@ def response_error(response: HttpResponse) -> HttpError:
         url=response.url,
         status=response.status,
     )
-
-
-async def bounded_gather(
-    calls: Sequence[Callable[[], Awaitable[_T]]], limit: int
-) -> list[_T | AsyncConsoleError]:
-    """Run ``calls`` concurrently, at most ``limit`` at once; each slot is its value or error.
-
-    Errors that are not asyncconsole errors (bugs, cancellation) propagate.
-    """
-    semaphore = asyncio.Semaphore(limit)
-    outcomes: list[_T | AsyncConsoleError] = []
-    slots: dict[int, _T | AsyncConsoleError] = {}
-
-    async def one(i: int) -> None:
-        async with semaphore:
-            try:
-                slots[i] = await calls[i]()
-            except AsyncConsoleError as exc:
-                slots[i] = exc
-
-    async with asyncio.TaskGroup() as tg:
-        for i in range(len(calls)):
-            tg.create_task(one(i))
-    outcomes.extend(slots[i] for i in range(len(calls)))
-    return outcomes
-
-
-async def gather_all(*calls: Awaitable[Any]) -> list[Any]:
-    """Await ``calls`` concurrently (a TaskGroup) and return their results in order.
-
-    When one fails the others are cancelled and its error is raised as itself, not inside
-    an ``ExceptionGroup``, so callers catch typed asyncconsole errors as usual.
-    """
-    tasks: list[asyncio.Task[Any]] = []
-    try:
-        async with asyncio.TaskGroup() as tg:
-            tasks.extend(tg.create_task(_awaited(c)) for c in calls)
-    except BaseExceptionGroup as group:
-        leaves = _leaves(group)
-        preferred = next((e for e in leaves if isinstance(e, AsyncConsoleError)), leaves[0])
-        raise preferred from None
-    return [t.result() for t in tasks]
-
-
-async def _awaited(awaitable: Awaitable[_T]) -> _T:
-    return await awaitable
-
-
-def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
-    found: list[BaseException] = []
-    for exc in group.exceptions:
-        if isinstance(exc, BaseExceptionGroup):
-            found.extend(_leaves(exc))
-        else:
-            found.append(exc)
-    return found

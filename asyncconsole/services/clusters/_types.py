@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._display import DisplayMixin, Table, badge, fields, table
+from ..._redact import mask_urls_in
 from ..._secret import Secret, reveal
-from .._redact import mask_urls_in
 
 __all__ = [
     "BenchmarkCommand",

@@ -21,6 +21,7 @@ from ..._errors import (
     ToolNotInstalledError,
 )
 from ..._observe import observe
+from ..._redact import mask_url
 from ..._secret import Secret
 from ...config import (
     MetadataMigrationConfig,
@@ -29,7 +30,6 @@ from ...config import (
     SnapshotConfig,
 )
 from ...infra.commands import CommandExecutor, LineSink, OutputMode
-from .._redact import mask_url
 from ._args import Arguments, flatten, masked, merge_extra_args
 from ._types import MetadataCommand, MetadataResult
 

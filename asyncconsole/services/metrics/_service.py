@@ -12,6 +12,7 @@ from typing import Any
 from ..._clock import Clock, SystemClock
 from ..._errors import InvalidArgumentError
 from ..._observe import observe
+from ..._redact import mask_url
 from ...infra.metrics import (
     Component,
     MetricQuery,
@@ -20,7 +21,6 @@ from ...infra.metrics import (
     Statistic,
     watch,
 )
-from .._redact import mask_url
 from ._types import MetricData, MetricNames
 
 __all__ = ["COMPONENTS", "MetricsService", "parse_component", "parse_statistic"]

@@ -7,8 +7,8 @@ from typing import Any
 
 from ..._clock import Clock, SystemClock
 from ..._observe import observe
+from ..._redact import mask_described
 from ...config import ReplayConfig
-from .._redact import mask_described
 from ..workers import WorkerCounts, WorkerDeployment, counts_message
 from ._types import ReplayStatus, ReplayStatusReport
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import functools
 import inspect
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Sequence
@@ -11,6 +10,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from ..._clock import Clock, SystemClock
+from ..._concurrency import gather, gather_pair, settle_bounded
 from ..._display import DisplayList
 from ..._errors import (
     AsyncConsoleError,
@@ -21,11 +21,11 @@ from ..._errors import (
     SnapshotNotStartedError,
 )
 from ..._observe import observe
+from ..._redact import mask_url
 from ...config import FSRepoConfig, GCSRepoConfig, S3RepoConfig, SnapshotConfig
 from ...infra.http import HttpResponse
-from .._redact import mask_url
 from ..clusters import Cluster
-from ..clusters._cluster import bounded_gather, gather_all, response_error
+from ..clusters._cluster import response_error
 from ._status import SnapshotState, SnapshotStatus
 from ._types import (
     DeleteAllResult,
@@ -450,9 +450,10 @@ class Snapshot:
         if not response.ok:
             raise response_error(response)
         names = [str(s.get("snapshot")) for s in _snapshots(response)]
-        outcomes = await bounded_gather(
-            [functools.partial(self.delete, name=n, wait=wait, timeout=timeout) for n in names],
-            self.max_concurrency,
+        outcomes = await settle_bounded(
+            lambda n: self.delete(name=n, wait=wait, timeout=timeout),
+            names,
+            limit=self.max_concurrency,
         )
         results = tuple(
             o
@@ -493,7 +494,7 @@ class Snapshot:
                 return []
             prefix = "/" + quote(",".join(targets), safe=",")
 
-        stats_response, settings_response = await gather_all(
+        stats_response, settings_response = await gather(
             cluster.call_api(
                 prefix + "/_stats",
                 params={
@@ -546,7 +547,7 @@ class Snapshot:
             except SnapshotNotStartedError:
                 return "not started"
 
-        repo, snapshot_state = await gather_all(
+        repo, snapshot_state = await gather_pair(
             cluster.call_api(self._path(), raise_error=False), state()
         )
         if repo.status == 404:

@@ -9,11 +9,11 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..._concurrency import gather
 from ..._errors import DockerNotFoundError
+from ..._redact import mask_described
 from ..._secret import MASK, Secret
 from ...infra.docker import ContainerInfo, ContainerState, DockerManager, EnvValue
-from .._redact import mask_described
-from ._gather import gather_first_error
 from ._types import WorkerCounts
 
 __all__ = ["ROLE_LABEL", "SESSION_LABEL", "DockerWorkers"]
@@ -143,7 +143,7 @@ class DockerWorkers:
                 len(active),
                 replicas,
             )
-            await gather_first_error(
+            await gather(
                 *(self._retire(c.id) for c in surplus),
                 *(self._remove(c.id) for c in dead),
                 *(self._start_one() for _ in range(missing)),

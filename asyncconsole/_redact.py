@@ -1,5 +1,10 @@
-"""Masking credentials written into URLs (``https://user:pw@host``) before they leave a service
-in descriptions, check details, reprs or error messages."""
+"""The one home of redaction: credentials in URLs, in command lines and in described config.
+
+A URL keeps what says where it points (scheme, user, host, path, harmless query values); its
+password and credential-like query values (presigned signatures, tokens) become ``********``.
+Secrets held in :class:`~asyncconsole._secret.Secret` mask themselves; this module covers the
+plain strings that can carry one anyway (an endpoint ``https://user:pw@host``, a tool's flag).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .._secret import MASK
+from ._secret import MASK
 
 __all__ = [
     "is_sensitive_name",
@@ -18,42 +23,64 @@ __all__ = [
     "mask_urls_in",
 ]
 
-# user:password@ in a URL anywhere in a text (the same rule the display layer applies to cells)
+# user:password@ in a URL anywhere in a text
 _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:]*):[^\s/@]+@")
+
+# Query parameters whose values are credentials (presigned URLs, tokens in links).
+_SECRET_PARAMS = frozenset(
+    {
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "signature",
+        "token",
+        "access_token",
+        "password",
+        "secret",
+        "api_key",
+        "apikey",
+    }
+)
+
+# Names (environment variables, flags) whose values are credentials (RFS_TARGET_PASSWORD, ...).
+_SENSITIVE_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API[_-]?KEY", re.I)
 
 
 def mask_url(url: str) -> str:
-    """``url`` with the password of its ``user:password@`` part replaced by ``********``.
-
-    The user name, host, path and query are kept, so the result still says where the URL
-    points; a URL without a password is returned unchanged.
-    """
-    if "@" not in url:
+    """``url`` with the password of its ``user:password@`` part and credential-like query
+    values replaced by ``********``; a URL without either is returned as it is."""
+    if "@" not in url and "?" not in url:
         return url
     try:
         parts = urlsplit(url)
         has_password = parts.password is not None
     except ValueError:
         return mask_urls_in(url)
-    if not has_password:
+    netloc = parts.netloc
+    if has_password:
+        userinfo, _, hostport = netloc.rpartition("@")
+        netloc = f"{userinfo.partition(':')[0]}:{MASK}@{hostport}"
+    query = parts.query
+    if query:
+        pairs = []
+        for pair in query.split("&"):
+            key, eq, _ = pair.partition("=")
+            pairs.append(f"{key}={MASK}" if eq and key.lower() in _SECRET_PARAMS else pair)
+        query = "&".join(pairs)
+    if netloc == parts.netloc and query == parts.query:
         return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    netloc = f"{user}:{MASK}@{hostport}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def mask_urls_in(text: str) -> str:
     """``text`` with the password of every ``scheme://user:password@`` in it masked."""
+    if "@" not in text:
+        return text
     return _URL_PASSWORD.sub(r"\1:" + MASK + "@", text)
 
 
-# Environment variables whose values are credentials by their name (RFS_TARGET_PASSWORD, ...).
-_SENSITIVE_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API[_-]?KEY", re.I)
-
-
 def is_sensitive_name(name: str) -> bool:
-    """Whether an environment variable's name says its value is a credential."""
+    """Whether a variable's or flag's name says its value is a credential."""
     return bool(_SENSITIVE_NAME.search(name))
 
 
