@@ -14,7 +14,7 @@ import itertools
 import time
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 __all__ = ["Clock", "FakeClock", "SystemClock", "TimeoutScope"]
 
@@ -23,7 +23,7 @@ class TimeoutScope(Protocol):
     """What :meth:`Clock.timeout` returns (``asyncio.Timeout`` is one): an ``async with`` block
     that raises ``TimeoutError`` when its deadline passes inside it."""
 
-    async def __aenter__(self) -> object: ...
+    async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
         self,
