@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._clock import Clock, FakeClock, SystemClock
+from ._clock import Clock, FakeClock, SystemClock, TimeoutScope
 from ._errors import (
     AsyncConsoleError,
     AwsError,
     AwsNotFoundError,
+    AwsTimeoutError,
     CommandError,
     CommandTimeoutError,
     ConfigError,
@@ -22,9 +23,11 @@ from ._errors import (
     DockerConflictError,
     DockerError,
     DockerNotFoundError,
+    DockerTimeoutError,
     DockerUnavailableError,
     ECSError,
     ECSNotFoundError,
+    ECSTimeoutError,
     HttpConflictError,
     HttpError,
     HttpNotFoundError,
@@ -35,8 +38,11 @@ from ._errors import (
     KubernetesConflictError,
     KubernetesError,
     KubernetesNotFoundError,
+    KubernetesTimeoutError,
+    MalformedResponseError,
     MetadataMigrationError,
     MetricsError,
+    MetricsTimeoutError,
     NoSourceClusterError,
     NoTargetClusterError,
     NotFoundError,
@@ -53,8 +59,7 @@ from ._lazy import lazy_names
 from ._resource import AsyncResource
 from ._retry import NO_RETRY, RetryPolicy, is_transient
 from ._secret import Secret
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 if TYPE_CHECKING:
     from .environment import Environment
@@ -92,6 +97,7 @@ __all__ = [
     "AsyncResource",
     "AwsError",
     "AwsNotFoundError",
+    "AwsTimeoutError",
     "Clock",
     "CommandError",
     "CommandTimeoutError",
@@ -102,9 +108,11 @@ __all__ = [
     "DockerConflictError",
     "DockerError",
     "DockerNotFoundError",
+    "DockerTimeoutError",
     "DockerUnavailableError",
     "ECSError",
     "ECSNotFoundError",
+    "ECSTimeoutError",
     "Environment",
     "Event",
     "EventKind",
@@ -120,8 +128,11 @@ __all__ = [
     "KubernetesConflictError",
     "KubernetesError",
     "KubernetesNotFoundError",
+    "KubernetesTimeoutError",
+    "MalformedResponseError",
     "MetadataMigrationError",
     "MetricsError",
+    "MetricsTimeoutError",
     "NoSourceClusterError",
     "NoTargetClusterError",
     "NotFoundError",
@@ -137,6 +148,7 @@ __all__ = [
     "SnapshotFailedError",
     "SnapshotNotStartedError",
     "SystemClock",
+    "TimeoutScope",
     "ToolNotInstalledError",
     "WorkersStillRunningError",
     "WorkingIndexNotFoundError",

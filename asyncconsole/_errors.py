@@ -6,7 +6,10 @@ botocore, aiodocker or kubernetes_asyncio types::
 
     AsyncConsoleError
     ├── ConfigError                  invalid migration_services.yaml (every problem, with key paths)
-    ├── InfrastructureError          an external system failed or refused
+    ├── InfrastructureError          an external system failed or refused (+ sent: whether the
+    │   │                            request may have reached it)
+    │   ├── MalformedResponseError   an answer that is not what the API documents (+ endpoint,
+    │   │                            status, problem; also a builtin ``ValueError``)
     │   ├── CommandError             a subprocess exited non-zero (exit code, stderr tail)
     │   │   ├── CommandTimeoutError  it ran past its timeout (output so far; also an
     │   │   │                        OperationTimeoutError)
@@ -16,19 +19,24 @@ botocore, aiodocker or kubernetes_asyncio types::
     │   ├── DockerError              Docker Engine
     │   │   ├── DockerNotFoundError  no such container or image (also a NotFoundError)
     │   │   ├── DockerConflictError  name in use / wrong state (also a ConflictError)
-    │   │   └── DockerUnavailableError  the daemon cannot be reached
+    │   │   ├── DockerUnavailableError  the daemon cannot be reached
+    │   │   └── DockerTimeoutError   no answer in time (also an OperationTimeoutError)
     │   ├── KubernetesError          Kubernetes API (+ status)
     │   │   ├── KubernetesNotFoundError  no such object (also a NotFoundError)
-    │   │   └── KubernetesConflictError  HTTP 409 (also a ConflictError)
+    │   │   ├── KubernetesConflictError  HTTP 409 (also a ConflictError)
+    │   │   └── KubernetesTimeoutError  no answer / not done in time (also an OperationTimeoutError)
     │   ├── ECSError                 AWS ECS (+ code)
-    │   │   └── ECSNotFoundError     no such cluster, service or task (also a NotFoundError)
+    │   │   ├── ECSNotFoundError     no such cluster, service or task (also a NotFoundError)
+    │   │   └── ECSTimeoutError      no answer / not stable in time (also an OperationTimeoutError)
     │   ├── HttpError                HTTP (method, url, status, body excerpt)
     │   │   ├── HttpNotFoundError    404 (also a NotFoundError)
     │   │   ├── HttpConflictError    409 (also a ConflictError)
     │   │   └── HttpTimeoutError     no response in time (also an OperationTimeoutError)
     │   ├── MetricsError             Prometheus / CloudWatch (+ query)
+    │   │   └── MetricsTimeoutError  no answer in time (also an OperationTimeoutError)
     │   └── AwsError                 other AWS APIs (Secrets Manager, STS, S3) (+ code)
-    │       └── AwsNotFoundError     no such secret/object (also a NotFoundError)
+    │       ├── AwsNotFoundError     no such secret/object (also a NotFoundError)
+    │       └── AwsTimeoutError      no answer in time (also an OperationTimeoutError)
     ├── NotFoundError                a named thing does not exist (also an InfrastructureError
     │                                when raised by an adapter, see the combined classes below)
     │   ├── SnapshotNotStartedError  the configured snapshot does not exist (yet)
@@ -59,6 +67,7 @@ __all__ = [
     "AsyncConsoleError",
     "AwsError",
     "AwsNotFoundError",
+    "AwsTimeoutError",
     "CommandError",
     "CommandTimeoutError",
     "ConfigError",
@@ -68,9 +77,11 @@ __all__ = [
     "DockerConflictError",
     "DockerError",
     "DockerNotFoundError",
+    "DockerTimeoutError",
     "DockerUnavailableError",
     "ECSError",
     "ECSNotFoundError",
+    "ECSTimeoutError",
     "HttpConflictError",
     "HttpError",
     "HttpNotFoundError",
@@ -81,8 +92,11 @@ __all__ = [
     "KubernetesConflictError",
     "KubernetesError",
     "KubernetesNotFoundError",
+    "KubernetesTimeoutError",
+    "MalformedResponseError",
     "MetadataMigrationError",
     "MetricsError",
+    "MetricsTimeoutError",
     "NoSourceClusterError",
     "NoTargetClusterError",
     "NotFoundError",
@@ -267,7 +281,37 @@ class SnapshotFailedError(AsyncConsoleError):
 
 
 class InfrastructureError(AsyncConsoleError):
-    """An external system failed, refused, or could not be reached."""
+    """An external system failed, refused, or could not be reached.
+
+    ``sent`` says whether the request may have reached the system (so it may have acted):
+    ``False`` only when it certainly did not (the connection was refused, the name did not
+    resolve). A request that is not safe to repeat is retried only when ``sent`` is False.
+    """
+
+    sent: bool = True
+
+
+class MalformedResponseError(InfrastructureError, ValueError):
+    """An answer that is not what the API documents: not JSON (an HTML error page), truncated,
+    of the wrong shape, nested too deeply, not UTF-8, empty.
+
+    ``endpoint`` names where it came from, ``status`` its status (when it had one) and
+    ``problem`` what was wrong.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        status: int | None = None,
+        problem: str = "",
+        **context: Any,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status=status, problem=problem, **context)
+        self.endpoint = endpoint
+        self.status = status
+        self.problem = problem
 
 
 class CommandError(InfrastructureError):
@@ -373,6 +417,14 @@ class DockerUnavailableError(DockerError):
     """The Docker daemon cannot be reached."""
 
 
+class DockerTimeoutError(DockerError, OperationTimeoutError):
+    """The Docker daemon did not answer (or the operation did not finish) in time."""
+
+    def __init__(self, message: str, *, timeout: float | None = None, **context: Any) -> None:
+        DockerError.__init__(self, message, timeout=timeout, **context)
+        self.timeout = timeout
+
+
 class KubernetesError(InfrastructureError):
     """The Kubernetes API failed or refused."""
 
@@ -389,6 +441,14 @@ class KubernetesConflictError(KubernetesError, ConflictError):
     """The object changed or already exists (HTTP 409)."""
 
 
+class KubernetesTimeoutError(KubernetesError, OperationTimeoutError):
+    """The Kubernetes API did not answer (or the wait did not end) in time."""
+
+    def __init__(self, message: str, *, timeout: float | None = None, **context: Any) -> None:
+        KubernetesError.__init__(self, message, timeout=timeout, **context)
+        self.timeout = timeout
+
+
 class ECSError(InfrastructureError):
     """AWS ECS failed or refused (including ``failures[]`` in a successful response)."""
 
@@ -399,6 +459,14 @@ class ECSError(InfrastructureError):
 
 class ECSNotFoundError(ECSError, NotFoundError):
     """No such ECS cluster, service or task."""
+
+
+class ECSTimeoutError(ECSError, OperationTimeoutError):
+    """ECS did not answer (or the service did not become stable) in time."""
+
+    def __init__(self, message: str, *, timeout: float | None = None, **context: Any) -> None:
+        ECSError.__init__(self, message, timeout=timeout, **context)
+        self.timeout = timeout
 
 
 class AwsError(InfrastructureError):
@@ -413,12 +481,28 @@ class AwsNotFoundError(AwsError, NotFoundError):
     """No such AWS resource (a Secrets Manager secret, an S3 object)."""
 
 
+class AwsTimeoutError(AwsError, OperationTimeoutError):
+    """An AWS API did not answer in time."""
+
+    def __init__(self, message: str, *, timeout: float | None = None, **context: Any) -> None:
+        AwsError.__init__(self, message, timeout=timeout, **context)
+        self.timeout = timeout
+
+
 class MetricsError(InfrastructureError):
     """A metrics backend failed or rejected a query; ``query`` names it."""
 
     def __init__(self, message: str, *, query: str | None = None, **context: Any) -> None:
         super().__init__(message, query=query, **context)
         self.query = query
+
+
+class MetricsTimeoutError(MetricsError, OperationTimeoutError):
+    """A metrics backend did not answer in time."""
+
+    def __init__(self, message: str, *, timeout: float | None = None, **context: Any) -> None:
+        MetricsError.__init__(self, message, timeout=timeout, **context)
+        self.timeout = timeout
 
 
 class HttpError(InfrastructureError):

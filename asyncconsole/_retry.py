@@ -94,21 +94,34 @@ class RetryPolicy:
         *,
         clock: Clock | None = None,
         on_retry: OnRetry | None = None,
+        retry_on: Callable[[BaseException], bool] | None = None,
+        budget: float | None = None,
     ) -> T:
         """Await ``attempt()`` until it succeeds, fails permanently, or the budget is spent.
 
-        The last error is re-raised unchanged when retries are exhausted.
+        ``retry_on`` replaces the policy's predicate and ``budget`` (seconds) tightens its
+        ``timeout`` for this run (the adapter core passes what its deadline leaves). The last
+        error is re-raised unchanged when retries are exhausted.
         """
         clk = clock or SystemClock()
         started = clk.monotonic()
+        should_retry = retry_on or self.retry_on
         # The first attempt runs inline: the common case (it succeeds, or fails for good)
         # costs no retry machinery. A retryable failure is replayed to tenacity as attempt 1.
         try:
             return await attempt()
         except Exception as exc:
-            if self.attempts <= 1 or not self.retry_on(exc):
+            if self.attempts <= 1 or not should_retry(exc):
                 raise
             first: Exception | None = exc
+        policy = self
+        if retry_on is not None or (
+            budget is not None and (self.timeout is None or budget < self.timeout)
+        ):
+            timeout = self.timeout if budget is None else budget
+            if self.timeout is not None and budget is not None:
+                timeout = min(self.timeout, budget)
+            policy = replace(self, retry_on=should_retry, timeout=timeout)
 
         async def replay_then_attempt() -> T:
             nonlocal first
@@ -117,7 +130,7 @@ class RetryPolicy:
                 raise exc
             return await attempt()
 
-        return await self._retrying(replay_then_attempt, clk, started, on_retry)
+        return await policy._retrying(replay_then_attempt, clk, started, on_retry)
 
     async def _retrying(
         self,

@@ -243,7 +243,7 @@ def configure_logging(verbose: int) -> None:
 
 
 def _version() -> str:
-    from .. import __version__
+    from .._version import __version__
 
     return __version__
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..._errors import HttpConflictError, HttpError, HttpNotFoundError, HttpTimeoutError
 from ..._lazy import lazy_names
 from ._auth import AwsCredentials, BasicAuth, HttpAuth, SigV4Auth
-from ._client import DEFAULT_RETRY, IDEMPOTENT_METHODS
+from ._client import DEFAULT_RETRY, IDEMPOTENT_METHODS, SAFE_METHODS
 from ._fake import FakeHttpClient, HttpRouter
 from ._protocol import HttpClient
 from ._sigv4 import sign_sigv4
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_RETRY",
     "IDEMPOTENT_METHODS",
+    "SAFE_METHODS",
     "AiohttpClient",
     "AwsCredentials",
     "BasicAuth",

@@ -20,7 +20,7 @@ __all__ = ["AiohttpClient", "user_agent"]
 
 def user_agent(extra: str | None = None) -> str:
     """``asyncconsole/<version>``, plus `` <extra>`` (console_link's ``user_agent_extra``)."""
-    from ... import __version__
+    from ..._version import __version__
 
     agent = f"asyncconsole/{__version__}"
     return f"{agent} {extra}" if extra else agent
@@ -106,6 +106,10 @@ class AiohttpClient(BaseHttpClient):
             cookie_jar=aiohttp.DummyCookieJar(),
             raise_for_status=False,
         )
+        # aiohttp resends a PUT or DELETE by itself when a pooled connection drops; the adapter
+        # core decides what is safe to repeat (SAFE_METHODS, or an opt-in), so turn that off.
+        if hasattr(self._session, "_retry_connection"):
+            self._session._retry_connection = False
 
     async def _close(self) -> None:
         session, self._session = self._session, None
@@ -113,6 +117,9 @@ class AiohttpClient(BaseHttpClient):
             await session.close()
 
     def _timeout(self, total: float) -> aiohttp.ClientTimeout:
+        # An attempt gets what the call's deadline leaves (a first attempt: all of it, less
+        # microseconds): to the next 10 ms, so the same few timeouts are reused.
+        total = round(total + 0.005, 2)
         cached = self._timeouts.get(total)
         if cached is None:
             # sock_connect, not connect: "connect" arms one more timer on every request, even
@@ -173,5 +180,7 @@ class AiohttpClient(BaseHttpClient):
             raise tls_error(method, url, exc) from exc
         except aiohttp.InvalidURL as exc:
             raise ValueError(f"{method} {mask_url(url)}: invalid URL") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise connection_error(method, url, exc, sent=False) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise connection_error(method, url, exc) from exc

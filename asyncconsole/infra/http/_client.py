@@ -1,7 +1,9 @@
 """The request pipeline shared by the real client and the fake, so both behave the same.
 
-URL building, bodies, auth, retries, ``raise_for_status`` and the one ``observe`` event per
-request live here; subclasses only move bytes (:meth:`BaseHttpClient._send`).
+URL building, bodies, auth, ``raise_for_status`` and the HTTP errors live here; the deadline,
+the retries (which know idempotency), reconciliation and the one event per request are the
+adapter core's (:mod:`asyncconsole.infra._core`). Subclasses only move bytes
+(:meth:`BaseHttpClient._send`).
 """
 
 from __future__ import annotations
@@ -10,26 +12,28 @@ import abc
 import json as _json
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final, TypeAlias
 from urllib.parse import quote, unquote_plus, urlencode
 
 from ..._clock import Clock, SystemClock
-from ..._errors import HttpError, HttpTimeoutError
-from ..._observe import observe, tracing_enabled
+from ..._errors import HttpConflictError, HttpError, HttpNotFoundError, HttpTimeoutError
 from ..._redact import mask_url
 from ..._resource import AsyncResource
-from ..._retry import RetryPolicy, is_transient
+from ..._retry import RetryPolicy
+from .._core import AdapterCore, ErrorTypes, FaultPlan, Operation
 from ._auth import HttpAuth
-from ._errors import TRANSIENT_STATUSES, status_error
+from ._errors import TRANSIENT_STATUSES, status_error, timeout_error
 from ._sigv4 import CANONICAL_QUERY
 from ._types import Headers, HttpRequest, HttpResponse
 
 __all__ = [
     "DEFAULT_RETRY",
     "IDEMPOTENT_METHODS",
+    "SAFE_METHODS",
     "BaseHttpClient",
     "Params",
+    "Reconcile",
     "RetryOption",
     "should_retry",
 ]
@@ -37,10 +41,22 @@ __all__ = [
 _log = logging.getLogger("asyncconsole.http")
 
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+"""HTTP's idempotent methods (RFC 9110). Not what asyncconsole retries by default: see
+:data:`SAFE_METHODS`."""
+
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+"""The methods retried by default. PUT and DELETE are idempotent for HTTP but not for
+OpenSearch's creates and deletes: a repeated ``PUT /index`` answers "already exists" and a
+repeated ``DELETE`` "not found" for what the first one did. A request opts in with
+``retry=True`` (a read sent as POST, a delete whose 404 the caller accepts), or passes
+``reconcile=`` to look at the peer when its answer was lost."""
 
 Params: TypeAlias = Mapping[str, Any] | Sequence[tuple[str, Any]]
 RetryOption: TypeAlias = RetryPolicy | bool | None
 Data: TypeAlias = bytes | str | Mapping[str, Any] | None
+Reconcile: TypeAlias = Callable[[], Awaitable[HttpResponse | None]]
+"""Looks at the server after a lost answer; returns the response to report when the request's
+effect is there as asked, else None."""
 
 
 def should_retry(exc: BaseException) -> bool:
@@ -62,7 +78,28 @@ DEFAULT_RETRY: Final = RetryPolicy(
     timeout=30.0,
     retry_on=should_retry,
 )
-"""Three tries with exponential backoff and jitter within 30 s, for idempotent requests."""
+"""Three tries with exponential backoff and jitter within the call's deadline, for requests
+safe to repeat."""
+
+
+def _http_error(cls: type[HttpError], message: str, **context: Any) -> HttpError:
+    # The core's own errors (its deadline passed, an injected fault) in HTTP's words.
+    method, _, url = str(context.get("action", "")).partition(" ")
+    if issubclass(cls, HttpTimeoutError):
+        return timeout_error(method, url, context.get("timeout"))
+    return cls(message, method=method, url=url, status=context.get("status"))
+
+
+_ERRORS: Final = ErrorTypes(
+    "HTTP server",
+    base=HttpError,
+    timeout=HttpTimeoutError,
+    not_found=HttpNotFoundError,
+    conflict=HttpConflictError,
+    build=_http_error,
+)
+_SAFE_OP: Final = Operation("http.request", idempotent=True)
+_UNSAFE_OP: Final = Operation("http.request", idempotent=False)
 
 # Characters left as they are in a path: RFC 3986 pchar plus "/" and existing %XX escapes.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
@@ -131,6 +168,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
         retry: RetryOption,
         raise_for_status: bool,
         clock: Clock | None,
+        faults: FaultPlan | None = None,
     ) -> None:
         if base_url is not None:
             if not base_url.startswith(("http://", "https://")):
@@ -144,7 +182,21 @@ class BaseHttpClient(AsyncResource, abc.ABC):
         self.raise_for_status = raise_for_status
         self.retry = _as_policy(retry, DEFAULT_RETRY)
         self.clock: Clock = clock or SystemClock()
+        self.faults = faults
         self._urls: dict[str, str] = {}
+        self._actions: dict[str, str] = {}
+        # The deadline spans every attempt; aiohttp's own total timeout (given what is left)
+        # ends an attempt, so the core arms no extra timer (self_timed).
+        self._core = AdapterCore(
+            _ERRORS,
+            endpoint=mask_url(base_url or ""),
+            logger=_log,
+            clock=self.clock,
+            timeout=self.timeout,
+            retry=self.retry,
+            faults=faults,
+            self_timed=True,
+        )
 
     @property
     def base_url(self) -> str | None:
@@ -152,7 +204,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(base_url={mask_url(self.base_url or '')!r}, "
+            f"{type(self).__name__}(base_url={self._core.endpoint!r}, "
             f"auth={self.auth!r}, timeout={self.timeout})"
         )
 
@@ -202,6 +254,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
         data: Data = None,
         raise_for_status: bool | None = None,
         retry: RetryOption = None,
+        reconcile: Reconcile | None = None,
     ) -> HttpResponse:
         if self._closed:
             raise RuntimeError(f"{type(self).__name__} is closed")
@@ -228,37 +281,58 @@ class BaseHttpClient(AsyncResource, abc.ABC):
                 ).encode()
                 if not _has(hdrs, "content-type"):
                     hdrs["Content-Type"] = "application/x-www-form-urlencoded"
-        attempt_timeout = self.timeout if timeout is None else float(timeout)
-        if not attempt_timeout > 0:  # aiohttp reads 0 as "no timeout": never unbounded
+        limit = self.timeout if timeout is None else timeout
+        if not isinstance(limit, int | float) or not 0 < limit < float("inf"):
+            # aiohttp reads 0 as "no timeout": never unbounded
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         rfs = self.raise_for_status if raise_for_status is None else raise_for_status
         policy = self._policy(method, retry)
+        op = (
+            _SAFE_OP
+            if method in SAFE_METHODS or retry is True or isinstance(retry, RetryPolicy)
+            else _UNSAFE_OP
+        )
+        auth = self.auth
+        send = self._send
 
-        if _log.isEnabledFor(logging.INFO) or tracing_enabled():
-            async with observe(_log, "http.request", mask_url(url), method=method) as info:
-                response = await self._attempts(method, url, hdrs, body, attempt_timeout, policy)
-                info["status"] = response.status
-        else:
-            # observe() would record nothing (logging below INFO is off, no tracer provider):
-            # skip it, and make the first attempt right here as _attempts() would. Both are
-            # measurable at thousands of requests per second (a coroutine less per request).
-            started = self.clock.monotonic()
-            try:
-                sent: Mapping[str, str] = hdrs
-                if self.auth is not None:
-                    sent = await self.auth.headers_for(
-                        HttpRequest(method, url, Headers(hdrs), body)
-                    )
-                response = await self._send(method, url, sent, body, attempt_timeout)
-                if policy is not None and response.status in TRANSIENT_STATUSES:
-                    raise _TransientStatus(response)
-            except HttpError as exc:
-                response = await self._retry(
-                    exc, started, method, url, hdrs, body, attempt_timeout, policy
-                )
+        async def attempt(left: float | None) -> HttpResponse:
+            sent: Mapping[str, str] = hdrs
+            if auth is not None:
+                # Signed per attempt: a retry gets a fresh date and signature.
+                sent = await auth.headers_for(HttpRequest(method, url, Headers(hdrs), body))
+            response = await send(method, url, sent, body, limit if left is None else left)
+            if policy is not None and response.status in TRANSIENT_STATUSES:
+                raise _TransientStatus(response)
+            return response
+
+        try:
+            response = await self._core.call(
+                op,
+                self._action(method, url),
+                attempt,
+                timeout=float(limit),
+                retry=policy,
+                reconcile=reconcile,
+                describe=_status_of,
+                method=method,
+            )
+        except _TransientStatus as exc:
+            # Retries exhausted (or not allowed) on a transient status: hand back the response
+            # itself and let raise_for_status decide, exactly as without retries.
+            response = exc.response
         if rfs and response.status >= 400:
             raise status_error(response)
         return response
+
+    def _action(self, method: str, url: str) -> str:
+        """``"GET <url>"`` with credentials masked, for errors and events (cached per URL)."""
+        masked = self._actions.get(url)
+        if masked is None:
+            masked = mask_url(url)
+            if len(self._actions) >= 512:
+                self._actions.clear()
+            self._actions[url] = masked
+        return f"{method} {masked}"
 
     async def get(self, path: str, **kwargs: Any) -> HttpResponse:
         """``request("GET", path, ...)``."""
@@ -285,86 +359,8 @@ class BaseHttpClient(AsyncResource, abc.ABC):
 
     def _policy(self, method: str, retry: RetryOption) -> RetryPolicy | None:
         if retry is None:
-            return self.retry if method in IDEMPOTENT_METHODS else None
+            return self.retry if method in SAFE_METHODS else None
         return _as_policy(retry, self.retry or DEFAULT_RETRY)
-
-    async def _attempts(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes,
-        timeout: float,  # noqa: ASYNC109
-        policy: RetryPolicy | None,
-    ) -> HttpResponse:
-        """Send the request, retrying transient failures as ``policy`` allows."""
-        started = self.clock.monotonic()
-        try:
-            return await self._attempt(method, url, headers, body, timeout, policy)
-        except HttpError as exc:
-            return await self._retry(exc, started, method, url, headers, body, timeout, policy)
-
-    async def _retry(
-        self,
-        failure: HttpError,
-        started: float,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes,
-        timeout: float,  # noqa: ASYNC109
-        policy: RetryPolicy | None,
-    ) -> HttpResponse:
-        """After the first attempt (begun at ``started``) failed: retry, or give up.
-
-        The first attempt is made by the caller, so the common case (it succeeds) pays nothing
-        for the retry machinery.
-        """
-        retry_on: Callable[[BaseException], bool] = should_retry
-        if policy is not None and policy.retry_on is not is_transient:
-            retry_on = policy.retry_on
-        if policy is None or policy.attempts <= 1 or not retry_on(failure):
-            if isinstance(failure, _TransientStatus):
-                return failure.response
-            raise failure
-        first: HttpError | None = failure
-
-        async def again() -> HttpResponse:
-            nonlocal first
-            if first is not None:
-                exc, first = first, None
-                raise exc
-            return await self._attempt(method, url, headers, body, timeout, policy)
-
-        remaining = policy.timeout
-        if remaining is not None:
-            remaining = max(0.0, remaining - (self.clock.monotonic() - started))
-        try:
-            return await policy.with_(retry_on=retry_on, timeout=remaining).run(
-                again, clock=self.clock, on_retry=_log_retry(method, url)
-            )
-        except _TransientStatus as exc:
-            # Retries exhausted on a transient status: hand back the response itself and let
-            # raise_for_status decide, exactly as without retries.
-            return exc.response
-
-    async def _attempt(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes,
-        timeout: float,  # noqa: ASYNC109
-        policy: RetryPolicy | None,
-    ) -> HttpResponse:
-        hdrs: Mapping[str, str] = headers
-        if self.auth is not None:
-            # Signed per attempt: a retry gets a fresh date and signature.
-            hdrs = await self.auth.headers_for(HttpRequest(method, url, Headers(headers), body))
-        response = await self._send(method, url, hdrs, body, timeout)
-        if policy is not None and response.status in TRANSIENT_STATUSES:
-            raise _TransientStatus(response)
-        return response
 
     @abc.abstractmethod
     async def _send(
@@ -396,6 +392,10 @@ class _TransientStatus(HttpError):
         self.response = response
 
 
+def _status_of(response: HttpResponse) -> dict[str, int]:
+    return {"status": response.status}
+
+
 def _has(headers: Mapping[str, str], name: str) -> bool:
     return any(k.lower() == name for k in headers)
 
@@ -408,18 +408,3 @@ def _as_policy(retry: RetryOption, default: RetryPolicy) -> RetryPolicy | None:
     if isinstance(retry, RetryPolicy):
         return retry
     raise TypeError(f"retry must be a RetryPolicy, True or False, not {type(retry).__name__}")
-
-
-def _log_retry(method: str, url: str) -> Any:
-    def on_retry(attempt: int, exc: BaseException, wait: float) -> None:
-        if _log.isEnabledFor(logging.INFO):
-            _log.info(
-                "http.retry %s %s: attempt %d failed (%s), retrying in %.2fs",
-                method,
-                mask_url(url),
-                attempt,
-                exc,
-                wait,
-            )
-
-    return on_retry

@@ -53,8 +53,14 @@ def status_error(response: HttpResponse) -> HttpError:
     return err
 
 
-def connection_error(method: str, url: str, cause: BaseException) -> HttpError:
-    """A request that got no response (refused, reset, DNS): ``status`` None, transient."""
+def connection_error(
+    method: str, url: str, cause: BaseException, *, sent: bool = True
+) -> HttpError:
+    """A request that got no response (refused, reset, DNS): ``status`` None, transient.
+
+    ``sent`` False says it certainly never reached the server (no connection was made), so
+    even a request that is not safe to repeat may be sent again.
+    """
     safe = mask_url(url)
     detail = type(cause).__name__
     text = str(cause)
@@ -66,6 +72,7 @@ def connection_error(method: str, url: str, cause: BaseException) -> HttpError:
         url=safe,
     )
     err.transient = True
+    err.sent = sent
     return err
 
 
@@ -85,10 +92,14 @@ def tls_error(method: str, url: str, cause: BaseException) -> HttpError:
 def timeout_error(
     method: str, url: str, timeout: float | None, *, connect: bool = False
 ) -> HttpTimeoutError:
-    """No complete response within ``timeout`` seconds (``connect``: no connection within it)."""
+    """No complete response within ``timeout`` seconds (``connect``: no connection within it,
+    so the request was never sent)."""
     safe = mask_url(url)
-    what = f"could not connect within {timeout}s" if connect else f"timed out after {timeout}s"
-    return HttpTimeoutError(f"{method} {safe} {what}", method=method, url=safe, timeout=timeout)
+    shown = round(timeout, 3) if isinstance(timeout, float) else timeout
+    what = f"could not connect within {shown}s" if connect else f"timed out after {shown}s"
+    err = HttpTimeoutError(f"{method} {safe} {what}", method=method, url=safe, timeout=timeout)
+    err.sent = not connect
+    return err
 
 
 def _scrub(text: str, url: str, safe: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeAlias
 
 from ..._clock import Clock, FakeClock
 from ..._errors import HttpError
+from .._core import FaultPlan
 from ._auth import HttpAuth
 from ._client import DEFAULT_RETRY, BaseHttpClient, RetryOption
 from ._errors import connection_error, timeout_error
@@ -136,6 +137,9 @@ class FakeHttpClient(BaseHttpClient):
             request); a request slower than its timeout raises ``HttpTimeoutError``.
         clock: Defaults to an auto-advancing :class:`~asyncconsole.FakeClock`, so latency and
             retry waits cost no real time.
+        faults: The adapter core's fault plan (a new one by default), as every fake has: faults
+            by operation (``"http.request"``), rate and count. :meth:`fail` injects faults by
+            method and path, at the transport.
 
     The other arguments mean what they mean for :class:`AiohttpClient`. Every attempt is
     recorded in :attr:`requests` with the headers as sent (auth included). Faults are
@@ -154,6 +158,7 @@ class FakeHttpClient(BaseHttpClient):
         clock: Clock | None = None,
         latency: float | Callable[[HttpRequest], float] = 0.0,
         headers: Mapping[str, str] | None = None,
+        faults: FaultPlan | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -162,6 +167,7 @@ class FakeHttpClient(BaseHttpClient):
             retry=retry,
             raise_for_status=raise_for_status,
             clock=clock or FakeClock(),
+            faults=faults if faults is not None else FaultPlan(),
         )
         self.router = HttpRouter()
         self.handler: Handler = handler if handler is not None else self.router

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ..._retry import RetryPolicy
@@ -32,6 +32,7 @@ class HttpClient(Protocol):
         data: bytes | str | Mapping[str, Any] | None = None,
         raise_for_status: bool | None = None,
         retry: RetryPolicy | bool | None = None,
+        reconcile: Callable[[], Awaitable[HttpResponse | None]] | None = None,
     ) -> HttpResponse:
         """Send one request and return the complete response.
 
@@ -43,13 +44,18 @@ class HttpClient(Protocol):
             params: Query parameters added to the URL (``None`` values dropped, lists repeat).
             json: A value sent as a JSON body with ``Content-Type: application/json``.
             headers: Extra request headers.
-            timeout: Total seconds for each attempt; ``None`` uses the client's default (never
-                unbounded).
+            timeout: Total seconds for the call, every attempt and the waits between them;
+                ``None`` uses the client's default (never unbounded).
             data: A raw body (bytes or str), or a mapping sent form-encoded.
             raise_for_status: Raise on 4xx/5xx; ``None`` uses the client's default.
-            retry: ``None`` retries idempotent methods with the client's policy; ``True`` marks
-                a non-idempotent request retryable; ``False`` never retries; a
-                :class:`~asyncconsole.RetryPolicy` overrides the policy.
+            retry: ``None`` retries the safe methods (GET, HEAD, OPTIONS, TRACE) with the
+                client's policy; ``True`` declares any other request safe to repeat; ``False``
+                never retries; a :class:`~asyncconsole.RetryPolicy` overrides the policy. A
+                request not safe to repeat is sent again only when it certainly never reached
+                the server (the connection was refused).
+            reconcile: For a request not safe to repeat whose answer was lost (reset, 5xx,
+                garbage): look at the server and return the response to report when the
+                request's effect is there as asked, else None (the error is raised).
 
         Returns:
             The response, whatever its status when ``raise_for_status`` is off.

@@ -194,7 +194,7 @@ class KubernetesManager(AsyncResource):
         self._configuration = configuration
         self._api = client.ApiClient(configuration)
         _resolve_proxy_once(self._api)
-        from ... import __version__
+        from ..._version import __version__
 
         self._api.user_agent = f"asyncconsole/{__version__}"
         self._apps = client.AppsV1Api(self._api)

@@ -454,7 +454,7 @@ class Backfill:
     async def _shard_setup(self) -> tuple[bool, int | None]:
         try:
             response = await self.target.call_api(
-                f"/{self.index}/_search", "POST", json=SHARD_SETUP_BODY
+                f"/{self.index}/_search", "POST", json=SHARD_SETUP_BODY, retry=True
             )
             hits = response.json().get("hits", {}).get("hits", [])
         except (AsyncConsoleError, ValueError, AttributeError) as exc:
@@ -468,14 +468,14 @@ class Backfill:
 
     async def _count(self, query: dict[str, Any]) -> int:
         response = await self.target.call_api(
-            f"/{self.index}/_search", "POST", json=count_body(query)
+            f"/{self.index}/_search", "POST", json=count_body(query), retry=True
         )
         return hits_total(response.json())
 
     async def _max_completed(self) -> int | None:
         try:
             response = await self.target.call_api(
-                f"/{self.index}/_search", "POST", json=MAX_COMPLETED_BODY
+                f"/{self.index}/_search", "POST", json=MAX_COMPLETED_BODY, retry=True
             )
             value = response.json().get("aggregations", {}).get("max_completed", {}).get("value")
         except (AsyncConsoleError, ValueError, AttributeError) as exc:

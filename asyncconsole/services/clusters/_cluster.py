@@ -9,7 +9,7 @@ import json as _json
 import logging
 import math
 import os
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -235,6 +235,8 @@ class Cluster:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109
         raise_error: bool = True,
+        retry: bool | None = None,
+        reconcile: Callable[[], Awaitable[HttpResponse | None]] | None = None,
     ) -> HttpResponse:
         """Send one request to ``endpoint + path`` and return the whole response.
 
@@ -246,8 +248,13 @@ class Cluster:
             json: A JSON body (sets ``Content-Type: application/json``).
             data: A raw body.
             headers: Extra headers.
-            timeout: Seconds; ``None`` means the client's default, never unbounded.
+            timeout: Seconds for the whole call, retries included; ``None`` means the
+                client's default, never unbounded.
             raise_error: Raise :class:`~asyncconsole.HttpError` for 4xx/5xx.
+            retry: ``None`` retries only GET/HEAD; ``True`` declares the request safe to
+                repeat (a search sent as POST); ``False`` never retries.
+            reconcile: For a request not safe to repeat (a create): when its answer is lost,
+                look at the cluster and return a response if the effect is there as asked.
 
         Raises:
             HttpError: A 4xx/5xx with ``raise_error``, or no response (``status`` None).
@@ -264,6 +271,8 @@ class Cluster:
             headers=headers,
             timeout=timeout,
             raise_for_status=raise_error,
+            retry=retry,
+            reconcile=reconcile,
         )
 
     async def curl(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Sequence
@@ -192,7 +193,10 @@ class Snapshot:
         body = repository_settings(
             self.config, max_snapshot_rate_mb_per_node=max_snapshot_rate_mb_per_node
         )
-        response = await cluster.call_api(self._path(), "PUT", json=body, raise_error=False)
+        # Registering the same settings again is harmless: safe to retry.
+        response = await cluster.call_api(
+            self._path(), "PUT", json=body, raise_error=False, retry=True
+        )
         if response.ok or any(m in response.text for m in _REPO_TAKEN):
             return
         raise response_error(response)
@@ -248,7 +252,11 @@ class Snapshot:
                 "include_global_state": True,
             }
             response = await cluster.call_api(
-                self._path(snapshot), "PUT", json=body, raise_error=False
+                self._path(snapshot),
+                "PUT",
+                json=body,
+                raise_error=False,
+                reconcile=functools.partial(self._started_as_asked, snapshot, indices),
             )
             if not response.ok:
                 if response.status in (400, 409) and "already exists" in response.text:
@@ -267,6 +275,27 @@ class Snapshot:
                 name=snapshot, poll_interval=poll_interval, timeout=timeout, on_progress=on_progress
             )
         return SnapshotCreation(snapshot, self.repo_name, replaced=replaced, status=status)
+
+    async def _started_as_asked(
+        self, snapshot: str, indices: Sequence[str] | None
+    ) -> HttpResponse | None:
+        """After a create whose answer was lost: the snapshot's own ``GET`` when it exists with
+        the indices asked for (so the create was ours and took effect), else None."""
+        found = await self._cluster().call_api(self._path(snapshot), raise_error=False)
+        if not found.ok:
+            return None
+        listed = _snapshots(found)
+        have = set(listed[0].get("indices") or ()) if listed else set()
+        wanted = {i for i in indices or () if not any(c in i for c in "*?,-") and i != "_all"}
+        return found if listed and wanted <= have else None
+
+    async def _gone(self, path: str) -> HttpResponse | None:
+        """After a delete whose answer was lost: an acknowledgement when the snapshot is gone
+        (the delete took effect), else None."""
+        found = await self._cluster().call_api(path, raise_error=False)
+        if found.status != 404:
+            return None
+        return HttpResponse.build(200, json={"acknowledged": True}, request=None)
 
     # -- status -------------------------------------------------------------------------------
 
@@ -411,7 +440,9 @@ class Snapshot:
         snapshot = name or self.name
         path = self._path(snapshot)
         async with observe(_log, "snapshot.delete", snapshot, repository=self.repo_name):
-            response = await cluster.call_api(path, "DELETE", raise_error=False)
+            response = await cluster.call_api(
+                path, "DELETE", raise_error=False, reconcile=functools.partial(self._gone, path)
+            )
             if response.status == 404:
                 existed = False
             elif response.ok:

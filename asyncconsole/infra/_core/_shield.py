@@ -1,0 +1,64 @@
+"""Cleanup that survives cancellation, bounded in time.
+
+A cancelled call must leave nothing behind: a process half started, a container half made, a
+pod created. These helpers let one step finish (or an undo run) even when the caller is
+cancelled again meanwhile, and then let the cancellation through. They never leave a task
+running: what they start, they await.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Coroutine
+from contextlib import suppress
+from typing import Any, TypeVar
+
+__all__ = ["finish", "settle", "undo"]
+
+T = TypeVar("T")
+
+
+async def finish(coro: Coroutine[Any, Any, T]) -> T:
+    """Await ``coro`` to its end even if the caller is cancelled meanwhile (the peer will
+    finish the step anyway: a create, a start), then raise the cancellation, so the cleanup
+    that follows does not race with the step."""
+    task = asyncio.ensure_future(coro)
+    cancelled = False
+    while True:
+        try:
+            result = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done():
+                raise
+            cancelled = True
+            continue
+        if cancelled:
+            raise asyncio.CancelledError
+        return result
+
+
+async def undo(
+    what: str, coro: Coroutine[Any, Any, None], *, limit: float, logger: logging.Logger
+) -> None:
+    """Run the undo step ``coro`` to its end within ``limit`` seconds (real time: it bounds a
+    real peer), even if the caller is cancelled again meanwhile; its failure is logged, not
+    raised (the caller is already raising something). A cancellation that arrived meanwhile is
+    raised after it."""
+
+    async def bounded() -> None:
+        async with asyncio.timeout(limit):
+            await coro
+
+    try:
+        await finish(bounded())
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        logger.warning("cleanup (%s) failed: %s", what, exc)
+
+
+async def settle(aw: Awaitable[Any]) -> None:
+    """Wait for ``aw`` to end, whatever its outcome (the caller handles the aftermath)."""
+    with suppress(BaseException):
+        await aw
