@@ -9,8 +9,8 @@
 A real adapter only moves bytes through its library; a fake only moves simulated state.
 """
 
+from ..._decode import ShapeError, expect, loads, shaped
 from ._call import DEFAULT, AdapterCore, Attempt, Operation, check_timeout, time_left
-from ._decode import ShapeError, expect, loads, shaped
 from ._errors import ErrorTypes
 from ._failure import FailureKind, PeerFailure
 from ._faults import FaultKind, FaultPlan, FaultRule

@@ -6,7 +6,13 @@ import email.utils
 import time
 from typing import TYPE_CHECKING
 
-from ..._errors import HttpConflictError, HttpError, HttpNotFoundError, HttpTimeoutError
+from ..._errors import (
+    HttpConflictError,
+    HttpError,
+    HttpNotFoundError,
+    HttpTimeoutError,
+    MalformedResponseError,
+)
 from ..._redact import mask_url
 
 if TYPE_CHECKING:
@@ -51,6 +57,18 @@ def status_error(response: HttpResponse) -> HttpError:
         err.transient = True
         err.retry_after = parse_retry_after(response.headers.get("retry-after"))
     return err
+
+
+def malformed_error(response: HttpResponse, problem: str) -> MalformedResponseError:
+    """The error for an answer that is not what the API documents."""
+    url = mask_url(response.url)
+    return MalformedResponseError(
+        f"{response.method} {url} -> HTTP {response.status}: malformed answer: {problem}",
+        endpoint=url,
+        status=response.status,
+        problem=problem,
+        method=response.method,
+    )
 
 
 def connection_error(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json as _json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from ._errors import status_error
+from ..._decode import ShapeError, loads, shaped
+from ._errors import malformed_error, status_error
+
+T = TypeVar("T")
 
 __all__ = ["Headers", "HttpRequest", "HttpResponse"]
 
@@ -188,8 +191,26 @@ class HttpResponse:
         return _decode(self.body, self.headers)
 
     def json(self) -> Any:
-        """The body parsed as JSON (raises ``ValueError`` when it is not JSON)."""
-        return _json.loads(self.body)
+        """The body parsed as JSON.
+
+        Raises:
+            MalformedResponseError: It is not JSON (an HTML page, truncated, empty, not UTF-8,
+                nested too deeply); also a ``ValueError``. The error names the URL and status.
+        """
+        try:
+            return loads(self.body)
+        except ShapeError as exc:
+            raise malformed_error(self, str(exc)) from None
+
+    def parse(self, parser: Callable[[Any], T], what: str) -> T:
+        """``parser`` applied to :meth:`json`: a missing key, a list where an object is due,
+        any sign of the wrong shape raises :class:`~asyncconsole.MalformedResponseError`
+        about ``what`` (``"snapshot list"``), naming the URL and status."""
+        data = self.json()
+        try:
+            return shaped(data, parser, what)
+        except ShapeError as exc:
+            raise malformed_error(self, str(exc)) from None
 
     def raise_for_status(self) -> HttpResponse:
         """Raise :class:`~asyncconsole.HttpError` for a 4xx or 5xx status; else return ``self``."""

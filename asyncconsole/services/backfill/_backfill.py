@@ -17,6 +17,7 @@ from ..._errors import (
     AsyncConsoleError,
     ConfigError,
     ConfigIssue,
+    HttpError,
     NotFoundError,
     OperationTimeoutError,
     WorkersStillRunningError,
@@ -36,6 +37,8 @@ from ._queries import (
     count_body,
     count_queries,
     hits_total,
+    max_aggregation,
+    search_hits,
 )
 from ._types import (
     BackfillOverallStatus,
@@ -456,11 +459,12 @@ class Backfill:
             response = await self.target.call_api(
                 f"/{self.index}/_search", "POST", json=SHARD_SETUP_BODY, retry=True
             )
-            hits = response.json().get("hits", {}).get("hits", [])
-        except (AsyncConsoleError, ValueError, AttributeError) as exc:
-            # console_link treats a failed setup check as "still initializing".
+        except HttpError as exc:
+            # console_link treats a failed setup check as "still initializing" (a garbage
+            # answer, though, is an error: it says nothing about the setup).
             logger.info("shard_setup check on %s failed: %s", self.index, exc)
             return False, None
+        hits = response.parse(search_hits, "shard_setup search")
         source = hits[0].get("_source") if hits else None
         if not isinstance(source, dict) or "completedAt" not in source:
             return False, None
@@ -470,18 +474,17 @@ class Backfill:
         response = await self.target.call_api(
             f"/{self.index}/_search", "POST", json=count_body(query), retry=True
         )
-        return hits_total(response.json())
+        return response.parse(hits_total, "work item count")
 
     async def _max_completed(self) -> int | None:
         try:
             response = await self.target.call_api(
                 f"/{self.index}/_search", "POST", json=MAX_COMPLETED_BODY, retry=True
             )
-            value = response.json().get("aggregations", {}).get("max_completed", {}).get("value")
-        except (AsyncConsoleError, ValueError, AttributeError) as exc:
+        except HttpError as exc:
             logger.debug("max completedAt aggregation failed: %s", exc)
             return None
-        return _epoch(value)
+        return _epoch(response.parse(max_aggregation, "max completedAt aggregation"))
 
     def _warn_if_inconsistent(self, counts: dict[str, int]) -> None:
         if counts["incomplete"] + counts["completed"] != counts["total"]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._errors import AsyncConsoleError
+from ..._decode import expect
 
 __all__ = [
     "COUNT_KEYS",
@@ -18,6 +18,8 @@ __all__ = [
     "count_body",
     "count_queries",
     "hits_total",
+    "max_aggregation",
+    "search_hits",
 ]
 
 SHARD_SETUP_ID = "shard_setup"
@@ -60,11 +62,23 @@ def hits_total(payload: Any) -> int:
     """``hits.total`` of a search response: ``{"value": n}`` (ES 7+/OpenSearch) or ``n`` (ES 6).
 
     Raises:
-        AsyncConsoleError: The response has no total.
+        ShapeError: The response has no total (``HttpResponse.parse`` makes it a
+            ``MalformedResponseError``).
     """
-    total = payload.get("hits", {}).get("total") if isinstance(payload, dict) else None
+    hits = expect(expect(payload, dict, "answer").get("hits"), dict, "hits")
+    total = hits.get("total")
     if isinstance(total, dict):
         total = total.get("value")
-    if isinstance(total, bool) or not isinstance(total, int):
-        raise AsyncConsoleError(f"search response has no hits.total: {str(payload)[:200]}")
-    return total
+    return expect(total, int, "hits.total")
+
+
+def search_hits(payload: Any) -> list[dict[str, Any]]:
+    """``hits.hits`` of a search response (each hit an object)."""
+    hits = expect(expect(payload, dict, "answer").get("hits"), dict, "hits")
+    return [expect(hit, dict, "hit") for hit in expect(hits.get("hits", []), list, "hits.hits")]
+
+
+def max_aggregation(payload: Any) -> Any:
+    """The value of the ``max_completed`` aggregation (None when no document has one)."""
+    aggregations = expect(expect(payload, dict, "answer").get("aggregations"), dict, "aggregations")
+    return expect(aggregations.get("max_completed"), dict, "max_completed").get("value")

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from ..._clock import Clock, SystemClock
 from ..._concurrency import gather_pair, settle_bounded
+from ..._decode import expect
 from ..._display import DisplayList
 from ..._errors import (
     AsyncConsoleError,
@@ -494,7 +495,7 @@ class Cluster:
         if refresh and not self.is_serverless:
             await self.refresh()
         response = await self.call_api(self._cat_path(), params={"format": "json"})
-        return DisplayList(IndexInfo.from_cat(row) for row in _json_list(response))
+        return DisplayList(response.parse(_index_rows, "index list (_cat/indices)"))
 
     async def cat_indices_text(self, *, refresh: bool = False) -> str:
         """The ``_cat/indices`` table as text, with headers (``v=true``)."""
@@ -950,28 +951,19 @@ def _unable(error: BaseException) -> ConnectionStatus:
 
 
 def _parse_version(response: HttpResponse) -> ClusterVersion:
-    try:
-        version = response.json()["version"]
-        return ClusterVersion(
-            number=str(version["number"]),
-            distribution=str(version.get("distribution") or "elasticsearch"),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InfrastructureError(
-            f"GET / answered without a version.number: {response.text[:200]!r}"
-        ) from exc
+    return response.parse(_version_of, "cluster info (version.number)")
 
 
-def _json_list(response: HttpResponse) -> list[dict[str, Any]]:
-    try:
-        rows = response.json()
-    except ValueError as exc:
-        raise InfrastructureError(
-            f"{response.method} {response.url} did not answer JSON: {response.text[:200]!r}"
-        ) from exc
-    if not isinstance(rows, list):
-        raise InfrastructureError(f"{response.method} {response.url} did not answer a JSON list")
-    return rows
+def _version_of(info: Any) -> ClusterVersion:
+    version = expect(expect(info, dict, "answer")["version"], dict, "version")
+    return ClusterVersion(
+        number=expect(version["number"], str, "version.number"),
+        distribution=str(version.get("distribution") or "elasticsearch"),
+    )
+
+
+def _index_rows(rows: Any) -> list[IndexInfo]:
+    return [IndexInfo.from_cat(expect(row, dict, "row")) for row in expect(rows, list, "answer")]
 
 
 def response_error(response: HttpResponse) -> HttpError:

@@ -6,12 +6,13 @@ import builtins
 import functools
 import inspect
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from ..._clock import Clock, SystemClock
 from ..._concurrency import gather, gather_pair, settle_bounded
+from ..._decode import expect
 from ..._display import DisplayList
 from ..._errors import (
     AsyncConsoleError,
@@ -197,7 +198,10 @@ class Snapshot:
         response = await cluster.call_api(
             self._path(), "PUT", json=body, raise_error=False, retry=True
         )
-        if response.ok or any(m in response.text for m in _REPO_TAKEN):
+        if response.ok:
+            _acknowledged(response, "repository registration answer")
+            return
+        if any(m in response.text for m in _REPO_TAKEN):
             return
         raise response_error(response)
 
@@ -269,6 +273,7 @@ class Snapshot:
                         repository=self.repo_name,
                     )
                 raise response_error(response)
+            _acknowledged(response, "snapshot create answer")
         status = None
         if wait:
             status = await self.wait(
@@ -446,6 +451,7 @@ class Snapshot:
             if response.status == 404:
                 existed = False
             elif response.ok:
+                _acknowledged(response, "snapshot delete answer")
                 existed = True
             else:
                 raise response_error(response)
@@ -520,7 +526,7 @@ class Snapshot:
                 "/_resolve/index/" + quote(",".join(patterns), safe=",*"),
                 params={"expand_wildcards": "all"},
             )
-            targets = _resolved_names(resolved.json())
+            targets = resolved.parse(_resolved_names, "resolved indices")
             if not targets:
                 return []
             prefix = "/" + quote(",".join(targets), safe=",")
@@ -543,24 +549,10 @@ class Snapshot:
                 },
             ),
         )
-        stats = stats_response.json() or {}
-        settings = settings_response.json() or {}
-        shards = {
-            name: int(((entry.get("settings") or {}).get("index") or {}).get("number_of_shards", 0))
-            for name, entry in settings.items()
-            if isinstance(entry, dict)
-        }
-        found = []
-        for name, entry in (stats.get("indices") or {}).items():
-            primaries = entry.get("primaries") or {}
-            found.append(
-                SnapshotIndex(
-                    name=name,
-                    document_count=int((primaries.get("docs") or {}).get("count", 0)),
-                    size_bytes=int((primaries.get("store") or {}).get("size_in_bytes", 0)),
-                    shard_count=shards.get(name, 0),
-                )
-            )
+        shards = settings_response.parse(_shard_counts, "index settings")
+        found = stats_response.parse(
+            lambda stats: _index_stats(stats, shards), "index statistics (_stats)"
+        )
         return sorted(found, key=lambda i: i.name)
 
     async def check(self) -> str:
@@ -594,12 +586,43 @@ class Snapshot:
 
 
 def _snapshots(response: HttpResponse) -> builtins.list[dict[str, Any]]:
-    try:
-        payload = response.json()
-    except ValueError:
-        return []
-    found = payload.get("snapshots") if isinstance(payload, dict) else None
-    return [s for s in found or [] if isinstance(s, dict)]
+    return response.parse(_snapshot_entries, "snapshot list")
+
+
+def _snapshot_entries(payload: Any) -> builtins.list[dict[str, Any]]:
+    found = expect(expect(payload, dict, "answer")["snapshots"], list, "snapshots")
+    return [expect(entry, dict, "snapshot") for entry in found]
+
+
+def _shard_counts(settings: Any) -> dict[str, int]:
+    # filter_path drops everything when nothing matched: an empty answer is {}.
+    shards = {}
+    for name, entry in expect(settings, dict, "answer").items():
+        index = (expect(entry, dict, "index entry").get("settings") or {}).get("index") or {}
+        shards[name] = int(index.get("number_of_shards", 0))
+    return shards
+
+
+def _index_stats(stats: Any, shards: Mapping[str, int]) -> builtins.list[SnapshotIndex]:
+    found = []
+    indices = expect(expect(stats, dict, "answer").get("indices") or {}, dict, "indices")
+    for name, entry in indices.items():
+        primaries = expect(expect(entry, dict, "index").get("primaries") or {}, dict, "primaries")
+        found.append(
+            SnapshotIndex(
+                name=name,
+                document_count=int((primaries.get("docs") or {}).get("count", 0)),
+                size_bytes=int((primaries.get("store") or {}).get("size_in_bytes", 0)),
+                shard_count=shards.get(name, 0),
+            )
+        )
+    return found
+
+
+def _acknowledged(response: HttpResponse, what: str) -> None:
+    """A 2xx answer to a change must still be the JSON object OpenSearch sends (not a proxy's
+    HTML page): else the change may not have happened."""
+    response.parse(lambda payload: expect(payload, dict, "answer"), what)
 
 
 def _repository_missing(response: HttpResponse) -> bool:
@@ -612,11 +635,10 @@ def _repository_missing(response: HttpResponse) -> bool:
 
 def _resolved_names(payload: Any) -> builtins.list[str]:
     names: builtins.list[str] = []
-    if not isinstance(payload, dict):
-        return names
-    for entry in payload.get("indices") or []:
-        names.append(str(entry.get("name")))
-    for stream in payload.get("data_streams") or []:
-        for backing in stream.get("backing_indices") or []:
+    payload = expect(payload, dict, "answer")
+    for entry in expect(payload.get("indices") or [], list, "indices"):
+        names.append(expect(expect(entry, dict, "index")["name"], str, "index name"))
+    for stream in expect(payload.get("data_streams") or [], list, "data_streams"):
+        for backing in expect(stream.get("backing_indices") or [], list, "backing_indices"):
             names.append(str(backing.get("name") if isinstance(backing, dict) else backing))
     return list(dict.fromkeys(names))

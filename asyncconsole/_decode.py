@@ -1,10 +1,11 @@
-"""Decoding answers with shape checks: garbage becomes a description, never a crash.
+"""Decoding peers' answers with shape checks: garbage becomes a description, never a crash.
 
 :func:`loads` turns bytes into JSON or raises :class:`ShapeError` saying what was wrong (not
 JSON, truncated, empty, not UTF-8, nested too deeply); :func:`shaped` runs a parser over a
 decoded value and turns its ``KeyError``/``TypeError``/``AttributeError``... into a
 :class:`ShapeError` saying what it expected. Adapters turn a ``ShapeError`` into a ``malformed``
-:class:`PeerFailure`, responses into a :class:`~asyncconsole.MalformedResponseError`.
+``PeerFailure``; ``HttpResponse.parse`` and services into a
+:class:`~asyncconsole.MalformedResponseError`.
 """
 
 from __future__ import annotations
