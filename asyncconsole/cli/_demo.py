@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
 import click
 
 from ._app import state_of
+from ._signals import run
 
 __all__ = ["demo"]
 
@@ -55,7 +55,7 @@ def demo(
 
     state = state_of(ctx)
     try:
-        code = asyncio.run(
+        code = run(
             run_demo(
                 keep_running=keep_running,
                 use_docker=use_docker,

@@ -3,13 +3,13 @@ configured, open only those, run, close (also on errors and Ctrl-C)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ._app import CliState
+from ._signals import run
 
 if TYPE_CHECKING:
     from ..environment import Environment
@@ -79,4 +79,4 @@ def run_with_env(
         async with environment.using(*(needs if opens is None else opens)):
             return await body(environment)
 
-    return asyncio.run(main())
+    return run(main())

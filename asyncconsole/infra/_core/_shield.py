@@ -21,18 +21,24 @@ T = TypeVar("T")
 
 async def finish(coro: Coroutine[Any, Any, T]) -> T:
     """Await ``coro`` to its end even if the caller is cancelled meanwhile (the peer will
-    finish the step anyway: a create, a start), then raise the cancellation, so the cleanup
-    that follows does not race with the step."""
+    finish the step anyway: a create, a start, a spawn), then raise the cancellation (whatever
+    the step's outcome), so the cleanup that follows does not race with the step."""
     task = asyncio.ensure_future(coro)
     cancelled = False
     while True:
         try:
             result = await asyncio.shield(task)
         except asyncio.CancelledError:
-            if task.done():
+            if not task.done():
+                cancelled = True
+                continue
+            if task.cancelled() or not cancelled:
                 raise
-            cancelled = True
-            continue
+            raise asyncio.CancelledError from task.exception()
+        except BaseException:
+            if cancelled:
+                raise asyncio.CancelledError from None
+            raise
         if cancelled:
             raise asyncio.CancelledError
         return result

@@ -22,6 +22,7 @@ from typing import Any
 from ..._observe import observe
 from ..._resource import AsyncResource
 from ..._secret import Secret
+from .._core import finish
 from ._argv import PreparedCommand, check_limits, check_stdin, line_sink, prepare
 from ._protocol import CommandStream
 from ._result import CommandResult
@@ -540,16 +541,32 @@ class SubprocessExecutor(AsyncResource):
         out = subprocess.PIPE if pipes else subprocess.DEVNULL
         workdir = None if cwd is None else os.fspath(cwd)
         try:
-            transport, _ = await loop.subprocess_exec(
-                lambda: child,
-                *cmd.plain,
-                stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
-                stdout=out,
-                stderr=out,
-                cwd=workdir,
-                env=cmd.env,
-                **self._group,
+            # Shielded: a cancellation while the process is being started waits for the start
+            # (milliseconds), so the whole group can then be stopped; never left running.
+            transport, _ = await finish(
+                loop.subprocess_exec(
+                    lambda: child,
+                    *cmd.plain,
+                    stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                    stdout=out,
+                    stderr=out,
+                    cwd=workdir,
+                    env=cmd.env,
+                    **self._group,
+                )
             )
+        except asyncio.CancelledError:
+            if child.transport is not None:
+                child.pid = child.transport.get_pid()
+                self._children.add(child)
+                try:
+                    await child.stop()
+                finally:
+                    child.close()
+                    self._children.discard(child)
+            else:
+                child.close()
+            raise
         except OSError as exc:
             child.close()
             raise cmd.start_error(exc, workdir) from None

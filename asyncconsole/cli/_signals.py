@@ -1,0 +1,70 @@
+"""Running a command's coroutine so that SIGTERM stops it the way Ctrl-C does.
+
+Python's default for SIGTERM ends the process at once: the external tools a command started
+(opensearch-benchmark, the Kafka scripts, the metadata tool) and their children would keep
+running. Here SIGTERM cancels the command's task instead, so every process, container and pod
+it started is stopped by the code that started it; then the CLI exits 143 (128 + SIGTERM).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import click
+
+__all__ = ["EXIT_SIGTERM", "Terminated", "run"]
+
+T = TypeVar("T")
+
+EXIT_SIGTERM = 128 + signal.SIGTERM
+"""What shells report for a command ended by SIGTERM."""
+
+
+class Terminated(click.exceptions.Exit):
+    """The command was stopped by SIGTERM (after cleaning up); exits 143."""
+
+    def __init__(self) -> None:
+        super().__init__(EXIT_SIGTERM)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``, with SIGTERM cancelling ``coro``'s task like Ctrl-C.
+
+    Raises:
+        Terminated: SIGTERM stopped it (everything it started has been stopped).
+    """
+    terminated = False
+    with asyncio.Runner() as runner:
+        loop = runner.get_loop()
+        task: asyncio.Task[T] | None = None
+
+        async def main() -> T:
+            nonlocal task
+            task = asyncio.current_task()
+            return await coro
+
+        def on_sigterm() -> None:
+            nonlocal terminated
+            terminated = True
+            if task is not None:
+                task.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread (tests calling the CLI in-process), or no signals here
+        try:
+            return runner.run(main())
+        except asyncio.CancelledError:
+            if terminated:
+                click.echo("Terminated.", err=True)
+                raise Terminated from None
+            raise
+        finally:
+            try:
+                loop.remove_signal_handler(signal.SIGTERM)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
