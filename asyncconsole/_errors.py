@@ -159,8 +159,11 @@ class ConfigError(AsyncConsoleError):
     """The configuration is invalid; ``issues`` lists every problem with its key path.
 
     Each distinct issue is listed once, in the order first given. ``summary`` is the message
-    without the issues (``str(error)`` and ``message`` include them, one per line).
+    without the issues; ``str(error)`` and ``message`` include them, one per line, up to
+    :attr:`SHOWN` of them and then how many more there are.
     """
+
+    SHOWN = 50
 
     def __init__(
         self,
@@ -174,7 +177,10 @@ class ConfigError(AsyncConsoleError):
         self.source = source
         text = message
         if self.issues:
-            text += ":\n" + "\n".join(f"  {issue}" for issue in self.issues)
+            shown = self.issues[: self.SHOWN]
+            text += ":\n" + "\n".join(f"  {issue}" for issue in shown)
+            if len(self.issues) > len(shown):
+                text += f"\n  ... and {len(self.issues) - len(shown):,} more issues"
         super().__init__(text, source=source)
 
 

@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
+from .._redact import mask_urls_in
 from .._secret import MASK, Secret
 
 __all__ = ["ConfigModel", "Loc", "SecretField", "one_of_problems", "rule"]
@@ -65,11 +66,22 @@ def _secret_input(value: Any) -> Any:
     raise PydanticCustomError("secret_type", "must be a string (quote it in YAML)")
 
 
-def _serialize_secret(value: Secret, info: SerializationInfo) -> str:
+def _revealing(info: SerializationInfo) -> bool:
     context = info.context
-    if isinstance(context, Mapping) and context.get("reveal_secrets"):
-        return value.get()
-    return MASK
+    return isinstance(context, Mapping) and bool(context.get("reveal_secrets"))
+
+
+def _serialize_secret(value: Secret, info: SerializationInfo) -> str:
+    return value.get() if _revealing(info) else MASK
+
+
+def _masked(value: Any) -> Any:
+    """A plain value with URL passwords masked (strings, and strings in lists)."""
+    if isinstance(value, str):
+        return mask_urls_in(value)
+    if isinstance(value, list | tuple) and any(isinstance(v, str) for v in value):
+        return type(value)(mask_urls_in(v) if isinstance(v, str) else v for v in value)
+    return value
 
 
 SecretField = Annotated[
@@ -209,7 +221,7 @@ class ConfigModel(BaseModel):
         return model
 
     @model_serializer(mode="wrap")
-    def _dump_block(self, handler: SerializerFunctionWrapHandler) -> Any:
+    def _dump_block(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
         # Keys the file did not give and that hold nothing are left out of dumps: a present
         # key counts even when null ("exactly one of", empty blocks), so a dump must not
         # invent them if it is to load back into the same config.
@@ -218,4 +230,12 @@ class ConfigModel(BaseModel):
             for name in type(self).model_fields:
                 if name not in self.model_fields_set and getattr(self, name) is None:
                     dumped.pop(name, None)
+            if not _revealing(info):
+                # A password written into a URL (https://user:pw@host) is a secret too.
+                for key, value in dumped.items():
+                    dumped[key] = _masked(value)
         return dumped
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, _masked(value)

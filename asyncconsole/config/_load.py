@@ -27,6 +27,10 @@ __all__ = [
 
 DEFAULT_CONFIG_PATH = "/config/migration_services.yaml"
 
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+"""A configuration file larger than this is refused (``--config-file /dev/zero`` would never
+end); real ones are a few kilobytes."""
+
 _SIMPLE_MESSAGES = {
     "missing": "field required",
     "string_type": "must be a string",
@@ -71,7 +75,9 @@ def _message(error: Any) -> str:
 
 def issues_from(exc: ValidationError) -> list[ConfigIssue]:
     """One :class:`~asyncconsole.ConfigIssue` per problem pydantic (and our rules) found."""
-    issues: list[ConfigIssue] = []
+    # A dict keeps the first of equal issues in order, in linear time (a big list of bad items
+    # makes hundreds of thousands of them).
+    issues: dict[ConfigIssue, None] = {}
     for error in exc.errors(include_url=False, include_input=False):
         if error["type"] == "default_factory_not_called":
             continue  # a consequence of another field's error, reported on its own
@@ -80,10 +86,8 @@ def issues_from(exc: ValidationError) -> list[ConfigIssue]:
         if error["type"] == "invalid_key" and loc:
             # the key itself is the last part, whatever its type: show it as a key
             path = format_loc(loc[:-1]) + ("." if len(loc) > 1 else "") + str(loc[-1])
-        issue = ConfigIssue(path, _message(error))
-        if issue not in issues:
-            issues.append(issue)
-    return issues
+        issues.setdefault(ConfigIssue(path, _message(error)), None)
+    return list(issues)
 
 
 def _where(source: str | None) -> str:
@@ -146,8 +150,15 @@ def load_file(path: str | os.PathLike[str]) -> MigrationConfig:
     """Read a file (UTF-8) and validate it."""
     source = os.fspath(path)
     try:
-        with open(source, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(source, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"Cannot read configuration file {source}: larger than "
+                f"{MAX_CONFIG_BYTES // (1024 * 1024)} MiB",
+                source=source,
+            )
+        text = data.decode("utf-8")
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise ConfigError(
