@@ -261,7 +261,7 @@ async def test_delete_by_query(
     ("method", "path", "status", "needle"),
     [
         ("POST", "/_cat/indices", 405, "Incorrect HTTP method"),
-        ("GET", "/_nonsense", 400, "no handler found"),
+        ("GET", "/_nodes/_nonsense", 400, "no handler found"),
         ("PATCH", "/idx", 405, "allowed: [DELETE, GET, HEAD, PUT]"),
     ],
 )

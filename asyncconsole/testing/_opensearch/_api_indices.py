@@ -356,7 +356,12 @@ def register(router: Router, api: OpenSearchApi) -> None:
 
     # -------------------------------------------------------------- _cat
 
+    def cat_flags(call: Call) -> None:
+        for flag in ("v", "pri", "local"):
+            call.flag(flag)
+
     async def cat_indices_route(call: Call) -> Reply:
+        cat_flags(call)
         if call.flag("help"):
             return 200, help_text(INDEX_COLUMNS)
         indices = api.resolve(call, call.get("index"), default=_OPEN_AND_CLOSED, allow_closed=True)
@@ -364,6 +369,7 @@ def register(router: Router, api: OpenSearchApi) -> None:
         return 200, body
 
     async def cat_aliases_route(call: Call) -> Reply:
+        cat_flags(call)
         if call.flag("help"):
             return 200, help_text(ALIAS_COLUMNS)
         names = [n for n in (call.get("name") or "").split(",") if n]

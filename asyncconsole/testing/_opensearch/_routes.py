@@ -21,6 +21,18 @@ __all__ = ["COMMON_PARAMS", "Call", "Reply", "Route", "Router"]
 Reply = tuple[int, Any]
 Handler = Callable[["Call"], Awaitable[Reply]]
 
+# First path segments of OpenSearch's own endpoints. A request under one of them that the fake
+# has no route for is "not served"; any other "_name" falls through to the index routes, where
+# OpenSearch answers invalid_index_name_exception.
+ENDPOINT_ROOTS = frozenset(
+    {"_alias", "_aliases", "_analyze", "_bulk", "_cache", "_cat", "_cluster", "_component_template",
+     "_count", "_dangling", "_data_stream", "_delete_by_query", "_explain", "_field_caps",
+     "_flush", "_forcemerge", "_index_template", "_ingest", "_mapping", "_mget", "_msearch",
+     "_mtermvectors", "_nodes", "_plugins", "_rank_eval", "_recovery", "_refresh", "_reindex",
+     "_remote", "_render", "_resolve", "_scripts", "_search", "_search_pipeline", "_segments",
+     "_settings", "_shard_stores", "_snapshot", "_stats", "_tasks", "_template", "_termvectors",
+     "_update_by_query", "_upgrade", "_validate", "_asyncconsole"}
+)  # fmt: skip
 COMMON_PARAMS = frozenset(
     {"pretty", "human", "error_trace", "filter_path", "source", "source_content_type"}
 )
@@ -97,8 +109,6 @@ class Route:
         bound: dict[str, str] = {}
         for part, segment in zip(self.pattern, segments, strict=True):
             if part.startswith("{"):
-                if part == "{index}" and segment.startswith("_") and segment != "_all":
-                    return None  # "_nonsense" is an unknown endpoint, not an index name
                 bound[part[1:-1]] = segment
             elif part != segment:
                 return None
@@ -140,7 +150,10 @@ class Router:
     def match(self, call: Call) -> tuple[Route, dict[str, str]]:
         """The route for ``call`` (400 no handler / 405 wrong method / 400 unknown parameter)."""
         fitting: list[tuple[Route, dict[str, str]]] = []
+        own_endpoint = bool(call.segments) and call.segments[0] in ENDPOINT_ROOTS
         for route in self.routes:
+            if own_endpoint and (not route.pattern or route.pattern[0].startswith("{")):
+                continue
             bound = route.bind(call.segments)
             if bound is not None:
                 fitting.append((route, bound))
@@ -161,7 +174,8 @@ class Router:
 
 
 def no_handler(call: Call) -> ApiError:
-    """OpenSearch's answer to an unknown endpoint."""
+    """OpenSearch's answer to an unknown endpoint (the fake also gives it for endpoints of
+    OpenSearch it does not serve)."""
     return RawError(
         400,
         "no_handler",

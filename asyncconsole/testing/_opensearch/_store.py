@@ -214,6 +214,14 @@ class Store:
             )
         chosen: dict[str, Index] = {}
         for i, part in enumerate(parts):
+            if part.startswith("_") and part != "_all":
+                raise ApiError(
+                    400,
+                    "invalid_index_name_exception",
+                    f"Invalid index name [{part}], must not start with '_'.",
+                    index=part,
+                    index_uuid="_na_",
+                )
             if part.startswith("-") and i > 0:
                 pattern = part[1:]
                 for name in [n for n in chosen if fnmatch.fnmatchcase(n, pattern)]:
