@@ -6,6 +6,8 @@ meets such a request it answers 400 rather than pretend (except where noted).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 NOT_CLAIMED: dict[str, str] = {
@@ -62,3 +64,9 @@ NOT_CLAIMED: dict[str, str] = {
 @pytest.mark.parametrize("behaviour", sorted(NOT_CLAIMED))
 def test_not_claimed(behaviour: str) -> None:
     pytest.skip(f"not claimed: {behaviour}: {NOT_CLAIMED[behaviour]}")
+
+
+def test_every_entry_is_named_in_the_testing_guide() -> None:
+    guide = (Path(__file__).parents[3] / "docs" / "testing.md").read_text(encoding="utf-8")
+    missing = [name for name in NOT_CLAIMED if f"`{name}`" not in guide]
+    assert not missing, f"docs/testing.md does not name: {missing}"
