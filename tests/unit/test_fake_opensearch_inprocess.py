@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from asyncconsole import FakeClock, HttpError
-from asyncconsole.infra.http import AiohttpClient, BasicAuth, FakeHttpClient
+from asyncconsole.infra.http import (
+    AiohttpClient,
+    AwsCredentials,
+    BasicAuth,
+    FakeHttpClient,
+    SigV4Auth,
+)
 from asyncconsole.testing import FakeOpenSearch, FakeOpenSearchServer
 
 
@@ -66,3 +72,27 @@ async def test_the_server_is_the_same_engine_on_a_socket() -> None:
             count = await memory.request("GET", "/shared/_count")
         assert count.json()["count"] == 1
         assert [r.target for r in server.requests] == ["PUT /shared/_doc/1", "GET /shared/_count"]
+
+
+async def test_near_real_time_false_makes_writes_visible_at_once() -> None:
+    cluster = FakeOpenSearch(near_real_time=False)
+    assert cluster.near_real_time is False
+    async with cluster.client() as http:
+        await http.request("PUT", "/now/_doc/1", json={"a": 1})
+        await http.request("DELETE", "/now/_doc/1")
+        await http.request("PUT", "/now/_doc/2", json={"a": 2})
+        assert (await http.request("GET", "/now/_count")).json()["count"] == 1
+    assert FakeOpenSearch().near_real_time is True
+
+
+async def test_sigv4_is_verified_in_process() -> None:
+    creds = AwsCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    auth = SigV4Auth(region="us-east-1", service="es", credentials=creds)
+    cluster = FakeOpenSearch(auth=auth)
+    async with cluster.client(auth=auth, retry=False) as http:
+        assert (await http.request("GET", "/_cat/indices", params={"v": "true"})).status == 200
+    wrong = SigV4Auth(region="us-west-2", service="es", credentials=creds)
+    async with cluster.client(auth=wrong, retry=False) as http:
+        with pytest.raises(HttpError) as refused:
+            await http.request("GET", "/")
+        assert refused.value.status == 403

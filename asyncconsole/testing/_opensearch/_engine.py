@@ -143,12 +143,17 @@ class FakeOpenSearch:
         """
         parts = urlsplit(request.url)
         query = parse_qsl(parts.query, keep_blank_values=True)
+        headers_in = request.headers
+        if "host" not in headers_in:
+            # Every HTTP/1.1 request carries Host (a SigV4 signature covers it); add it as the
+            # socket would.
+            headers_in = Headers((*headers_in.raw_items(), ("Host", parts.netloc)))
         status, payload, headers = await self.dispatch(
             request.method.upper(),
             parts.path or "/",
             query,
             request.body,
-            request.headers,
+            headers_in,
             host=parts.netloc,
             raw_query=parts.query,
         )

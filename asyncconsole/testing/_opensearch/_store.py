@@ -9,13 +9,13 @@ the fake serves: comma lists, ``*`` wildcards, ``_all``, ``-`` exclusions, alias
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..._clock import Clock
 from ._errors import ApiError, index_not_found
-from ._index import Index, StoredDoc, index_closed, validate_index_name
+from ._index import Index, index_closed, validate_index_name
 from ._settings import flatten_with_nulls, nest_settings, setting_true
 
 __all__ = ["Store", "Wildcards", "parse_expand_wildcards"]
@@ -314,12 +314,6 @@ class Store:
                     target[key] = value
             out[scope] = nest_settings({k: v for k, v in flat.items() if v is not None})
         return out
-
-    def iter_docs(self, indices: Iterable[Index]) -> Iterator[tuple[Index, str, StoredDoc]]:
-        """Every searchable document of ``indices``, in index then insertion order."""
-        for index in indices:
-            for doc_id, doc in index.docs.items():
-                yield index, doc_id, doc
 
 
 def _named(name: str, parts: list[str]) -> bool:
