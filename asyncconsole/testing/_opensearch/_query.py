@@ -77,6 +77,46 @@ def _unwrap(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, Mapping) else value
 
 
+_COMMON = frozenset({"boost", "_name"})
+# Options each query honours, and options OpenSearch has that the fake does not compute (a 400
+# that says so, never silently ignored).
+_OPTIONS: dict[str, frozenset[str]] = {
+    "match": frozenset({"query", "operator"}),
+    "term": frozenset({"value"}),
+    "prefix": frozenset({"value"}),
+    "wildcard": frozenset({"value"}),
+    "range": frozenset({"gt", "gte", "lt", "lte", "from", "to", "include_lower", "include_upper"}),
+    "exists": frozenset({"field"}),
+    "ids": frozenset({"values"}),
+    "match_all": frozenset(),
+    "match_none": frozenset(),
+    "constant_score": frozenset({"filter"}),
+}
+_UNSERVED_OPTIONS = frozenset(
+    {"analyzer", "fuzziness", "prefix_length", "max_expansions", "fuzzy_transpositions",
+     "lenient", "zero_terms_query", "auto_generate_synonyms_phrase_query", "cutoff_frequency",
+     "minimum_should_match", "fuzzy_rewrite", "case_insensitive", "rewrite", "format",
+     "time_zone", "relation", "slop"}
+)  # fmt: skip
+
+
+def _options(kind: str, value: Any) -> None:
+    """400 for an option ``kind`` does not honour (``value`` is the query's options object)."""
+    if not isinstance(value, Mapping):
+        return
+    allowed = _OPTIONS[kind] | _COMMON
+    for key in value:
+        if key in allowed:
+            continue
+        if key in _UNSERVED_OPTIONS:
+            raise ApiError(
+                400,
+                "illegal_argument_exception",
+                f"[{kind}] option [{key}] is not served by FakeOpenSearchServer",
+            )
+        raise bad_query(f"[{kind}] query does not support [{key}]")
+
+
 def compile_query(query: Mapping[str, Any] | None, index: Index) -> Predicate | None:
     """A predicate for ``query`` against ``index``'s mapping (None: matches everything)."""
     if query is None or query == {}:
@@ -95,15 +135,18 @@ def _always(_id: str, _src: Mapping[str, Any]) -> bool:
 
 
 def _match_all(spec: Any, index: Index) -> Predicate | None:
+    _options("match_all", spec)
     return None
 
 
 def _match_none(spec: Any, index: Index) -> Predicate:
+    _options("match_none", spec)
     return lambda _id, _src: False
 
 
 def _match(spec: Any, index: Index) -> Predicate:
     field, value = _single_field("match", spec)
+    _options("match", value)
     operator = "or"
     if isinstance(value, Mapping):
         operator = str(value.get("operator", "or")).lower()
@@ -129,12 +172,15 @@ def _match(spec: Any, index: Index) -> Predicate:
 
 def _term(spec: Any, index: Index) -> Predicate:
     field, value = _single_field("term", spec)
+    _options("term", value)
     value = _unwrap(value, "value")
     return _terms_of(field, [value], index)
 
 
 def _terms(spec: Any, index: Index) -> Predicate:
-    fields = {k: v for k, v in spec.items() if k != "boost"} if isinstance(spec, Mapping) else {}
+    fields = (
+        {k: v for k, v in spec.items() if k not in _COMMON} if isinstance(spec, Mapping) else {}
+    )
     field, values = _single_field("terms", fields)
     if not isinstance(values, list):
         raise bad_query("[terms] query does not support lookup without a list of values")
@@ -155,6 +201,7 @@ def _terms_of(field: str, values: Sequence[Any], index: Index) -> Predicate:
 
 
 def _ids(spec: Any, index: Index) -> Predicate:
+    _options("ids", spec)
     values = spec.get("values") if isinstance(spec, Mapping) else None
     if not isinstance(values, list):
         raise bad_query("[ids] query requires [values]")
@@ -163,6 +210,7 @@ def _ids(spec: Any, index: Index) -> Predicate:
 
 
 def _exists(spec: Any, index: Index) -> Predicate:
+    _options("exists", spec)
     field = spec.get("field") if isinstance(spec, Mapping) else None
     if not isinstance(field, str):
         raise bad_query("[exists] must be provided with a [field]")
@@ -178,6 +226,7 @@ def _range(spec: Any, index: Index) -> Predicate:
     field, bounds = _single_field("range", spec)
     if not isinstance(bounds, Mapping):
         raise bad_query("[range] query malformed, no start_object after query name")
+    _options("range", bounds)
     checks: list[tuple[str, Any]] = []
     for op in ("gt", "gte", "lt", "lte"):
         if bounds.get(op) is not None:
@@ -226,6 +275,7 @@ def _comparable(value: Any, bound: Any) -> tuple[Any, Any]:
 
 def _prefix(spec: Any, index: Index) -> Predicate:
     field, value = _single_field("prefix", spec)
+    _options("prefix", value)
     prefix = str(_unwrap(value, "value"))
     if field == "_id":
         return lambda doc_id, _src: doc_id.startswith(prefix)
@@ -234,6 +284,7 @@ def _prefix(spec: Any, index: Index) -> Predicate:
 
 def _wildcard(spec: Any, index: Index) -> Predicate:
     field, value = _single_field("wildcard", spec)
+    _options("wildcard", value)
     pattern = str(_unwrap(value, "value"))
     if field == "_id":
         return lambda doc_id, _src: fnmatch.fnmatchcase(doc_id, pattern)
@@ -312,6 +363,7 @@ def _minimum_should(value: Any, clauses: int) -> int:
 def _constant_score(spec: Any, index: Index) -> Predicate | None:
     if not isinstance(spec, Mapping) or "filter" not in spec:
         raise bad_query("[constant_score] requires a 'filter' element")
+    _options("constant_score", spec)
     return compile_query(spec["filter"], index)
 
 

@@ -197,3 +197,12 @@ async def test_count_refuses_search_only_keys(api: Api) -> None:
 async def test_an_index_url_parameter_acts_like_the_path(api: Api) -> None:
     body = await api.ok("GET", "/_count", index="books")
     assert body["count"] == 12
+
+
+@pytest.mark.usefixtures("books")
+async def test_an_unknown_query_option_is_a_parsing_error(api: Api) -> None:
+    reply = await api(
+        "POST", "/books/_search", {"query": {"match": {"title": {"query": "x", "nope": 1}}}}
+    )
+    assert (reply.status, reply.error_type) == (400, "parsing_exception")
+    assert reply.reason == "[match] query does not support [nope]"
