@@ -70,7 +70,14 @@ def _stats_section(metrics: set[str], group: Sequence[Index]) -> dict[str, Any]:
     if every or "indexing" in metrics:
         out["indexing"] = {"index_total": sum(i.seq_no + 1 for i in group)}
     if every or "refresh" in metrics:
-        out["refresh"] = {"total": sum(i.refreshes for i in group)}
+        refreshes = sum(i.refreshes for i in group)
+        out["refresh"] = {
+            "total": refreshes,
+            "total_time_in_millis": 0,
+            "external_total": refreshes,
+            "external_total_time_in_millis": 0,
+            "listeners": 0,
+        }
     return out
 
 

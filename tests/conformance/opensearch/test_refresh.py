@@ -192,3 +192,16 @@ async def test_search_sees_the_refreshed_version_of_an_updated_document(api: Api
     hits = await api.ok("POST", "/u/_search", {"query": {"match_all": {}}})
     assert hits["hits"]["hits"][0]["_source"] == {"v": "old"}
     assert (await api.ok("GET", "/u/_doc/1"))["_source"] == {"v": "new"}
+
+
+async def test_refresh_stats_count_refreshes(api: Api) -> None:
+    await api.ok("PUT", "/st")
+
+    async def refreshes() -> int:
+        stats = await api.ok("GET", "/st/_stats/refresh")
+        return int(stats["indices"]["st"]["primaries"]["refresh"]["total"])
+
+    before = await refreshes()
+    await api.ok("POST", "/st/_refresh")
+    await api.ok("PUT", "/st/_doc/1", {"a": 1}, refresh="true")
+    assert await refreshes() == before + 2
