@@ -68,3 +68,12 @@ async def test_a_write_after_a_missed_tick_is_not_swept_into_the_old_refresh() -
     index.put("late", {}, infer=False)
     assert list(index.docs) == ["early"]
     assert index.pending == 1
+
+
+async def test_a_zero_refresh_interval_schedules_no_refresh() -> None:
+    clock = FakeClock()
+    index = _index(clock, refresh_interval=0)
+    index.put("a", {}, infer=False)
+    await clock.advance(60)
+    index.tick()
+    assert (index.refresh_interval, index.pending, index.due_in()) == (0.0, 1, None)

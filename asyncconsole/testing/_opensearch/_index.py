@@ -217,7 +217,7 @@ class Index:
 
     @property
     def refresh_interval(self) -> float:
-        """Seconds between scheduled refreshes; -1 when they are disabled."""
+        """Seconds between scheduled refreshes; 0 or -1 when none are scheduled."""
         return self._interval
 
     def _parse_interval(self) -> float:

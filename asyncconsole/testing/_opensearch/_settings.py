@@ -79,6 +79,8 @@ def parse_time(value: Any, setting: str = "scroll") -> float:
     text = str(value).strip()
     if text in {"-1", "-1ms", "-1s"}:
         return -1.0
+    if text == "0":
+        return 0.0  # like -1, OpenSearch takes a bare 0 without a unit
     match = _TIME.match(text)
     if match is None:
         raise ApiError(
