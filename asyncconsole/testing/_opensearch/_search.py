@@ -217,7 +217,7 @@ def parse_search(
                 "action_request_validation_exception",
                 "Validation Failed: " + "".join(f"{n}: {p};" for n, p in enumerate(problems, 1)),
             )
-        check_keep_alive(scroll, params["scroll"], max_keep_alive)
+        check_keep_alive(scroll, max_keep_alive)
         if size > MAX_RESULT_WINDOW:
             raise ApiError(
                 400,
@@ -266,23 +266,25 @@ def parse_search(
     )
 
 
-def check_keep_alive(seconds: float, raw: str, max_keep_alive: float) -> None:
+def check_keep_alive(seconds: float, max_keep_alive: float) -> None:
     """400 when a scroll keep-alive exceeds ``search.max_keep_alive``."""
     if seconds > max_keep_alive:
         raise ApiError(
             400,
             "illegal_argument_exception",
-            f"Keep alive for request ({raw}) is too large. It must be less than "
-            f"({_time_text(max_keep_alive)}). This limit can be set by changing the "
+            f"Keep alive for request ({time_text(seconds)}) is too large. It must be less than "
+            f"({time_text(max_keep_alive)}). This limit can be set by changing the "
             "[search.max_keep_alive] cluster level setting.",
         )
 
 
-def _time_text(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds * 1000)}ms"
+def time_text(seconds: float) -> str:
+    """A duration as OpenSearch's ``TimeValue`` prints it: ``2m``, ``1.5m``, ``250ms``."""
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0)):
+        if seconds >= size:
+            text = f"{seconds / size:.1f}".removesuffix(".0")
+            return f"{text}{unit}"
+    return f"{round(seconds * 1000)}ms"
 
 
 def _with_filters(
@@ -507,7 +509,7 @@ class SearchEngine:
             raise _no_context(scroll_id)
         if keep_alive is not None:
             seconds = parse_time(keep_alive)
-            check_keep_alive(seconds, keep_alive, self.max_keep_alive())
+            check_keep_alive(seconds, self.max_keep_alive())
             context.keep_alive = seconds
         context.expires = self.store.clock.monotonic() + context.keep_alive
         page = context.matches.page(context.position, context.size)
