@@ -19,6 +19,7 @@ _LAZY: dict[str, str] = {
     "FakeKubernetesApiServer": ".testing._kube_server",
     "FakeMetricsCollector": ".infra.metrics",
     "FakeObjectStore": ".infra.s3._fake",
+    "FakeOpenSearch": ".testing._opensearch",
     "FakeOpenSearchServer": ".testing._opensearch",
     "FakeSecretStore": ".infra.secrets._fake",
     "FakeWorkerDeployment": ".services.workers._fake",

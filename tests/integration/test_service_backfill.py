@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from asyncconsole import FakeClock
 from asyncconsole._errors import WorkingIndexNotFoundError
 from asyncconsole.config import BackfillConfig, ClusterConfig
 from asyncconsole.infra.http import AiohttpClient
@@ -131,6 +132,19 @@ async def test_session_index_status_and_archive(tmp_path: Path) -> None:
         assert "shard_setup" in docs
         assert server.open_scrolls == 0
         assert os.listdir(tmp_path) == [path.name]
+
+
+async def test_archive_includes_writes_not_yet_refreshed(tmp_path: Path) -> None:
+    # The server's clock stands still: no scheduled refresh can save the last worker write.
+    async with FakeOpenSearchServer(clock=FakeClock(auto_advance=False)) as server:
+        name = server.seed_working_state(completed=2)
+        async with AiohttpClient(base_url=server.url) as http:
+            await http.request("PUT", f"/{name}/_doc/late__0__0", json={"completedAt": 7})
+        async with backfill_on(server, FakeWorkerDeployment()) as backfill:
+            path = await backfill.archive(tmp_path / "state.json")
+        docs = {i for batch in json.loads(path.read_text()) for i in batch}
+        assert "late__0__0" in docs
+        assert len(docs) == 4  # shard_setup, two items and the late write
 
 
 async def test_archive_streams_in_pages(tmp_path: Path) -> None:

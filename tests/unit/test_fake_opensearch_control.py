@@ -43,7 +43,9 @@ async def test_sigv4_with_the_project_client() -> None:
             assert (await client.request("GET", "/")).json()["cluster_name"] == "fake-opensearch"
             created = await client.request("PUT", "/my-index", json={"settings": {}})
             assert created.json()["acknowledged"] is True
-            await client.request("PUT", "/my-index/_doc/a b", json={"t": "ü"})
+            await client.request(
+                "PUT", "/my-index/_doc/a b", params={"refresh": "true"}, json={"t": "ü"}
+            )
             found = await client.request(
                 "POST",
                 "/my-index/_search",

@@ -77,6 +77,7 @@ class WorkingState:
     es6: bool = False
     docs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    refreshed: int = 0
     unexpected: list[str] = field(default_factory=list)
 
     def hits_total(self, n: int) -> Any:
@@ -92,6 +93,9 @@ class WorkingState:
             return HttpResponse.build(200, json={"acknowledged": True})
         if not self.exists and path.startswith(f"/{self.index}/"):
             return HttpResponse.build(404, json={"error": "index_not_found_exception"})
+        if path == f"/{self.index}/_refresh" and request.method == "POST":
+            self.refreshed += 1
+            return HttpResponse.build(200, json={"_shards": {"total": 1, "failed": 0}})
         if path == f"/{self.index}/_search" and dict(request.query).get("scroll"):
             return self.page(0, body["size"])
         if path == "/_search/scroll" and request.method == "POST":
@@ -539,6 +543,7 @@ async def test_archive_writes_batches_then_deletes(
     ]
     assert target.read_text().startswith("[\n{\n    ")  # console_link's indent=4 batches
     assert state.deleted == [f"http://target:9200/{INDEX}?ignore_unavailable=true"]
+    assert state.refreshed == 1  # the scroll must see the workers' last writes
     assert [p.name for p in os.scandir(tmp_path)] == ["backup.json"]
 
 

@@ -545,6 +545,9 @@ class Backfill:
         target = self._archive_path(path)
         async with observe(logger, "backfill.archive", self.index, path=str(target)) as info:
             try:
+                # A scroll sees only refreshed documents: without a refresh, the workers' last
+                # writes (under refresh_interval old) would miss the backup and then be deleted.
+                await self.target.call_api(f"/{self.index}/_refresh", "POST")
                 async with contextlib.aclosing(self._id_maps()) as batches:
                     target, info["batches"] = await write_batches(target, batches)
             except NotFoundError as exc:

@@ -1,7 +1,9 @@
-"""A fake OpenSearch cluster over HTTP (``FakeOpenSearchServer``) and its working-state seeder."""
+"""A fake OpenSearch cluster: in-process (``FakeOpenSearch``), over HTTP (``FakeOpenSearchServer``),
+and its working-state seeder."""
 
 from __future__ import annotations
 
+from ._engine import FakeOpenSearch
 from ._server import FakeOpenSearchServer
 from ._types import RecordedRequest
 from ._working_state import (
@@ -13,6 +15,7 @@ from ._working_state import (
 
 __all__ = [
     "WORKING_STATE_INDEX",
+    "FakeOpenSearch",
     "FakeOpenSearchServer",
     "RecordedRequest",
     "WorkItem",

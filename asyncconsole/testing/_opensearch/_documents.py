@@ -1,16 +1,137 @@
-"""Document APIs: index/create/get/delete/update of single documents, ``_bulk``, delete-by-query."""
+"""Single-document writes and reads with OpenSearch's versioning, and ``_bulk``.
+
+Every write checks its concurrency conditions the way OpenSearch's engine does:
+``op_type=create`` on an existing id, ``if_seq_no``/``if_primary_term`` that no longer match,
+or an external version that is not newer all answer 409 ``version_conflict_engine_exception``.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ._errors import ApiError
-from ._query import compile_query
-from ._store import Index, Store, StoredDoc, new_id
+from ._index import PRIMARY_TERM, Index, StoredDoc, new_id
+from ._store import Store
 
-__all__ = ["DocumentApi"]
+__all__ = ["BULK_META_KEYS", "DocumentApi", "Precondition", "WriteResult", "validation_error"]
+
+BULK_META_KEYS = frozenset(
+    {"_index", "_id", "op_type", "if_seq_no", "if_primary_term", "version", "version_type",
+     "require_alias", "retry_on_conflict"}
+)  # fmt: skip
+_VERSION_TYPES = {"internal", "external", "external_gte"}
+
+
+def validation_error(*problems: str) -> ApiError:
+    """OpenSearch's ``action_request_validation_exception`` listing ``problems``."""
+    listed = "".join(f"{n}: {p};" for n, p in enumerate(problems, 1))
+    return ApiError(400, "action_request_validation_exception", f"Validation Failed: {listed}")
+
+
+@dataclass(frozen=True, slots=True)
+class Precondition:
+    """What a write requires of the current document (optimistic concurrency control)."""
+
+    if_seq_no: int | None = None
+    if_primary_term: int | None = None
+    version: int | None = None
+    version_type: str = "internal"
+
+    @classmethod
+    def parse(cls, values: Mapping[str, Any], *, create: bool = False) -> Precondition:
+        """From URL parameters or bulk metadata (400 for what OpenSearch refuses)."""
+
+        def number(name: str) -> int | None:
+            raw = values.get(name)
+            if raw is None:
+                return None
+            try:
+                return int(str(raw))
+            except ValueError:
+                raise ApiError(
+                    400,
+                    "illegal_argument_exception",
+                    f"Failed to parse int parameter [{name}] with value [{raw}]",
+                ) from None
+
+        seq_no, term, version = number("if_seq_no"), number("if_primary_term"), number("version")
+        version_type = str(values.get("version_type", "internal")).lower()
+        if version_type not in _VERSION_TYPES:
+            raise ApiError(
+                400, "illegal_argument_exception", f"No version type match [{version_type}]"
+            )
+        problems: list[str] = []
+        if seq_no is not None and seq_no < 0:
+            problems.append(f"sequence number must be non negative. got [{seq_no}].")
+        if seq_no is not None and not term:
+            problems.append(f"ifSeqNo is set, but primary term is [{term or 0}]")
+        if seq_no is None and term:
+            problems.append(f"ifSeqNo is unassigned, but primary term is [{term}]")
+        if version is not None and version_type == "internal":
+            problems.append(
+                "internal versioning can not be used for optimistic concurrency control. "
+                "Please use `if_seq_no` and `if_primary_term` instead"
+            )
+        if version is not None and seq_no is not None:
+            problems.append("compare and write operations can not use versioning")
+        if version_type != "internal" and version is None:
+            problems.append(f"illegal version value [-3] for version type [{version_type.upper()}]")
+        if version is not None and version < 0:
+            problems.append(
+                f"illegal version value [{version}] for version type [{version_type.upper()}]"
+            )
+        if create and version_type != "internal":
+            problems.append("create operations only support internal versioning. use index instead")
+        if create and seq_no is not None:
+            problems.append("create operations do not support compare and set. use index instead")
+        if problems:
+            raise validation_error(*problems)
+        return cls(seq_no, term, version, version_type)
+
+    def check(self, index: Index, doc_id: str, current: StoredDoc | None) -> None:
+        """409 when ``current`` does not satisfy the precondition."""
+        if self.if_seq_no is not None:
+            wanted = f"required seqNo [{self.if_seq_no}], primary term [{self.if_primary_term}]"
+            if current is None:
+                raise conflict(index, doc_id, f"{wanted}. but no document was found")
+            if current.seq_no != self.if_seq_no or self.if_primary_term != PRIMARY_TERM:
+                raise conflict(
+                    index,
+                    doc_id,
+                    f"{wanted}. current document has seqNo [{current.seq_no}] and primary "
+                    f"term [{PRIMARY_TERM}]",
+                )
+        if self.version is not None and current is not None:
+            newer = (
+                self.version > current.version
+                if self.version_type == "external"
+                else self.version >= current.version
+            )
+            if not newer:
+                relation = (
+                    "higher or equal to" if self.version_type == "external" else "higher than"
+                )
+                raise conflict(
+                    index,
+                    doc_id,
+                    f"current version [{current.version}] is {relation} the one provided "
+                    f"[{self.version}]",
+                )
+
+
+def conflict(index: Index, doc_id: str, what: str) -> ApiError:
+    """409 ``version_conflict_engine_exception``."""
+    return ApiError(
+        409,
+        "version_conflict_engine_exception",
+        f"[{doc_id}]: version conflict, {what}",
+        index=index.name,
+        shard="0",
+        index_uuid=index.uuid,
+    )
 
 
 def _shards(index: Index) -> dict[str, int]:
@@ -25,19 +146,17 @@ def _result(index: Index, doc_id: str, doc: StoredDoc, result: str) -> dict[str,
         "result": result,
         "_shards": _shards(index),
         "_seq_no": doc.seq_no,
-        "_primary_term": 1,
+        "_primary_term": PRIMARY_TERM,
     }
 
 
-def _conflict(index: Index, doc_id: str, doc: StoredDoc) -> ApiError:
-    return ApiError(
-        409,
-        "version_conflict_engine_exception",
-        f"[{doc_id}]: version conflict, document already exists (current version [{doc.version}])",
-        index=index.name,
-        shard="0",
-        index_uuid=index.uuid,
-    )
+@dataclass(slots=True)
+class WriteResult:
+    """One write's answer and the index it touched (for ``refresh``)."""
+
+    status: int
+    body: dict[str, Any]
+    index: Index
 
 
 def _missing(index: Index, doc_id: str) -> ApiError:
@@ -51,16 +170,16 @@ def _missing(index: Index, doc_id: str) -> ApiError:
     )
 
 
-def _check_id(doc_id: str) -> None:
+def check_id(doc_id: str) -> None:
+    """400 for an empty or over-long id."""
     if not doc_id:
         raise ApiError(
             400, "illegal_argument_exception", "if _id is specified it must not be empty"
         )
-    if len(doc_id.encode()) > 512:
-        raise ApiError(
-            400,
-            "illegal_argument_exception",
-            f"id [{doc_id[:20]}...] is too long, must be no longer than 512 bytes",
+    size = len(doc_id.encode())
+    if size > 512:
+        raise validation_error(
+            f"id [{doc_id}] is too long, must be no longer than 512 bytes but was: {size}"
         )
 
 
@@ -86,11 +205,29 @@ def _merge(target: dict[str, Any], changes: Mapping[str, Any]) -> bool:
     return changed
 
 
+_UPDATE_KEYS = {"doc", "doc_as_upsert", "upsert", "detect_noop", "script", "scripted_upsert",
+                "_source"}  # fmt: skip
+
+
 class DocumentApi:
     """Document operations on a :class:`Store`."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    def _target(self, index_name: str, *, require_alias: bool = False) -> Index:
+        if require_alias and not self.store.alias_indices(index_name):
+            raise ApiError(
+                404,
+                "index_not_found_exception",
+                f"no such index [{index_name}] and [require_alias] request flag is [true] and "
+                f"[{index_name}] is not an alias",
+                index=index_name,
+                index_uuid="_na_",
+            )
+        index = self.store.auto_create(index_name)
+        index.check_open()
+        return index
 
     def index(
         self,
@@ -99,30 +236,35 @@ class DocumentApi:
         body: Any,
         *,
         create: bool = False,
+        precondition: Precondition = Precondition(),
         size: int | None = None,
-    ) -> tuple[int, dict[str, Any]]:
+        require_alias: bool = False,
+    ) -> WriteResult:
         """Index (or with ``create``, only create) a document; auto-creates the index."""
+        if doc_id is not None:
+            check_id(doc_id)
         source = _source(body)
-        index = self.store.auto_create(index_name)
+        index = self._target(index_name, require_alias=require_alias)
         if doc_id is None:
             doc_id = new_id()
-        _check_id(doc_id)
-        existing = index.docs.get(doc_id)
-        if create and existing is not None:
-            raise _conflict(index, doc_id, existing)
-        doc, created = index.put(doc_id, source, size=size)
-        return (
-            (201, _result(index, doc_id, doc, "created"))
-            if created
-            else (
-                200,
-                _result(index, doc_id, doc, "updated"),
+        current = index.get(doc_id)
+        if create and current is not None:
+            raise conflict(
+                index, doc_id, f"document already exists (current version [{current.version}])"
             )
-        )
+        precondition.check(index, doc_id, current)
+        external = precondition.version if precondition.version_type != "internal" else None
+        doc, created = index.put(doc_id, source, size=size, version=external)
+        body_out = _result(index, doc_id, doc, "created" if created else "updated")
+        return WriteResult(201 if created else 200, body_out, index)
 
-    def get(self, index_name: str, doc_id: str) -> tuple[int, dict[str, Any]]:
+    def get(
+        self, index_name: str, doc_id: str, *, realtime: bool = True
+    ) -> tuple[int, dict[str, Any]]:
+        """``GET /<index>/_doc/<id>`` (realtime unless asked otherwise)."""
         index = self.store.get(index_name)
-        doc = index.docs.get(doc_id)
+        index.check_open()
+        doc = index.get(doc_id, realtime=realtime)
         if doc is None:
             return 404, {"_index": index.name, "_id": doc_id, "found": False}
         return 200, {
@@ -130,27 +272,44 @@ class DocumentApi:
             "_id": doc_id,
             "_version": doc.version,
             "_seq_no": doc.seq_no,
-            "_primary_term": 1,
+            "_primary_term": PRIMARY_TERM,
             "found": True,
             "_source": doc.source,
         }
 
-    def delete(self, index_name: str, doc_id: str) -> tuple[int, dict[str, Any]]:
+    def delete(
+        self, index_name: str, doc_id: str, *, precondition: Precondition = Precondition()
+    ) -> WriteResult:
+        """Delete a document (404 ``not_found`` result when it does not exist)."""
         index = self.store.get(index_name)
-        old = index.delete(doc_id)
-        if old is None:
-            index.seq_no += 1
-            missing = StoredDoc({}, 1, index.seq_no)
-            return 404, _result(index, doc_id, missing, "not_found")
-        return 200, _result(index, doc_id, old, "deleted")
+        index.check_open()
+        current = index.get(doc_id)
+        precondition.check(index, doc_id, current)
+        external = precondition.version if precondition.version_type != "internal" else None
+        tomb = index.delete(doc_id, version=external)
+        if tomb is None:
+            missing = StoredDoc({}, external or 1, index.seq_no)
+            return WriteResult(404, _result(index, doc_id, missing, "not_found"), index)
+        return WriteResult(200, _result(index, doc_id, tomb, "deleted"), index)
 
-    def update(self, index_name: str, doc_id: str, body: Any) -> tuple[int, dict[str, Any]]:
+    def update(
+        self,
+        index_name: str,
+        doc_id: str,
+        body: Any,
+        *,
+        precondition: Precondition = Precondition(),
+        require_alias: bool = False,
+    ) -> WriteResult:
         """``_update`` with ``doc`` (+ ``doc_as_upsert``) or ``upsert``; scripts are refused."""
         if not isinstance(body, Mapping):
+            raise validation_error("script or doc is missing")
+        unknown = sorted(set(body) - _UPDATE_KEYS)
+        if unknown:
             raise ApiError(
                 400,
-                "action_request_validation_exception",
-                "Validation Failed: 1: script or doc is missing;",
+                "x_content_parse_exception",
+                f"[1:2] [UpdateRequest] unknown field [{unknown[0]}]",
             )
         if "script" in body:
             raise ApiError(
@@ -158,15 +317,18 @@ class DocumentApi:
                 "illegal_argument_exception",
                 "scripted updates are not supported by FakeOpenSearchServer",
             )
-        changes = body.get("doc")
-        if not isinstance(changes, Mapping):
+        if "_source" in body:
             raise ApiError(
                 400,
-                "action_request_validation_exception",
-                "Validation Failed: 1: script or doc is missing;",
+                "illegal_argument_exception",
+                "[_source] in an update is not supported by FakeOpenSearchServer",
             )
-        index = self.store.auto_create(index_name)
-        existing = index.docs.get(doc_id)
+        changes = body.get("doc")
+        if not isinstance(changes, Mapping):
+            raise validation_error("script or doc is missing")
+        index = self._target(index_name, require_alias=require_alias)
+        existing = index.get(doc_id)
+        precondition.check(index, doc_id, existing)
         if existing is None:
             if body.get("doc_as_upsert"):
                 seed: Any = dict(changes)
@@ -175,15 +337,25 @@ class DocumentApi:
             else:
                 raise _missing(index, doc_id)
             doc, _ = index.put(doc_id, seed)
-            return 201, _result(index, doc_id, doc, "created")
+            return WriteResult(201, _result(index, doc_id, doc, "created"), index)
         merged = dict(existing.source)
-        if not _merge(merged, changes):
-            return 200, _result(index, doc_id, existing, "noop")
+        changed = _merge(merged, changes)
+        if not changed and body.get("detect_noop", True) is not False:
+            noop = _result(index, doc_id, existing, "noop")
+            noop["_shards"] = {"total": 0, "successful": 0, "failed": 0}
+            return WriteResult(200, noop, index)
         doc, _ = index.put(doc_id, merged)
-        return 200, _result(index, doc_id, doc, "updated")
+        return WriteResult(200, _result(index, doc_id, doc, "updated"), index)
 
-    def bulk(self, default_index: str | None, payload: bytes) -> dict[str, Any]:
-        """``_bulk``: NDJSON ``index``/``create``/``delete``/``update`` actions."""
+    # ------------------------------------------------------------------ bulk
+
+    def bulk(
+        self, default_index: str | None, payload: bytes, *, require_alias: bool = False
+    ) -> tuple[dict[str, Any], list[Index]]:
+        """``_bulk``: NDJSON ``index``/``create``/``delete``/``update`` actions.
+
+        Returns the response and the indices written to (for ``refresh``).
+        """
         if payload and not payload.endswith(b"\n"):
             raise ApiError(
                 400,
@@ -192,82 +364,78 @@ class DocumentApi:
             )
         lines = payload.split(b"\n")
         items: list[dict[str, Any]] = []
+        touched: dict[str, Index] = {}
         errors = False
         position = 0
+        parsed: list[tuple[str, dict[str, Any], bytes | None, int]] = []
         while position < len(lines):
             line = lines[position].strip()
             position += 1
             if not line:
                 continue
-            try:
-                action_line = json.loads(line)
-            except ValueError:
-                raise ApiError(
-                    400, "json_parse_exception", f"Malformed action/metadata line [{position}]"
-                ) from None
-            if not isinstance(action_line, dict) or len(action_line) != 1:
-                raise ApiError(
-                    400,
-                    "illegal_argument_exception",
-                    f"Malformed action/metadata line [{position}], expected START_OBJECT",
-                )
-            ((action, meta),) = action_line.items()
-            if action not in {"index", "create", "delete", "update"}:
-                raise ApiError(
-                    400,
-                    "illegal_argument_exception",
-                    f"Malformed action/metadata line [{position}], expected one of "
-                    f"[create, delete, index, update] but found [{action}]",
-                )
-            meta = meta if isinstance(meta, dict) else {}
+            action, meta = _action_line(line, position)
             source_line: bytes | None = None
             if action != "delete":
                 if position >= len(lines) or not lines[position].strip():
-                    raise ApiError(
-                        400,
-                        "illegal_argument_exception",
-                        f"Validation Failed: 1: source is missing for action [{action}] at line "
-                        f"[{position}];",
+                    raise validation_error(
+                        f"source is missing for action [{action}] at line [{position}]"
                     )
                 source_line = lines[position]
                 position += 1
-            index_name = meta.get("_index", default_index)
-            doc_id = meta.get("_id")
-            doc_id = str(doc_id) if doc_id is not None else None
-            if not index_name:
-                raise ApiError(
-                    400,
-                    "action_request_validation_exception",
-                    "Validation Failed: 1: index is missing;",
-                )
-            item = self._bulk_item(action, str(index_name), doc_id, source_line)
+            parsed.append((action, meta, source_line, position))
+        if any(not meta.get("_index", default_index) for _, meta, _, _ in parsed):
+            raise validation_error("index is missing")
+        for action, meta, source_line, _line in parsed:
+            index_name = str(meta.get("_index", default_index))
+            raw_id = meta.get("_id")
+            doc_id = str(raw_id) if raw_id is not None else None
+            if action == "index" and str(meta.get("op_type", "index")) == "create":
+                action = "create"
+            item = self._bulk_item(
+                action,
+                index_name,
+                doc_id,
+                source_line,
+                meta,
+                require_alias=bool(meta.get("require_alias", require_alias)),
+                touched=touched,
+            )
             errors = errors or "error" in item
             items.append({action: item})
-        return {"took": 1, "errors": errors, "items": items}
+        return {"took": 1, "errors": errors, "items": items}, list(touched.values())
 
     def _bulk_item(
-        self, action: str, index_name: str, doc_id: str | None, source_line: bytes | None
+        self,
+        action: str,
+        index_name: str,
+        doc_id: str | None,
+        source_line: bytes | None,
+        meta: Mapping[str, Any],
+        *,
+        require_alias: bool,
+        touched: dict[str, Index],
     ) -> dict[str, Any]:
         try:
+            precondition = Precondition.parse(meta, create=action == "create")
             body = json.loads(source_line) if source_line is not None else None
             if action in {"index", "create"}:
-                status, result = self.index(
+                result = self.index(
                     index_name,
                     doc_id,
                     body,
                     create=action == "create",
+                    precondition=precondition,
                     size=len(source_line or b""),
+                    require_alias=require_alias,
                 )
             elif doc_id is None:
-                raise ApiError(
-                    400,
-                    "action_request_validation_exception",
-                    f"Validation Failed: 1: id is missing for action [{action}];",
-                )
+                raise validation_error(f"id is missing for action [{action}]")
             elif action == "delete":
-                status, result = self.delete(index_name, doc_id)
+                result = self.delete(index_name, doc_id, precondition=precondition)
             else:
-                status, result = self.update(index_name, doc_id, body)
+                result = self.update(
+                    index_name, doc_id, body, precondition=precondition, require_alias=require_alias
+                )
         except ApiError as exc:
             return {
                 "_index": index_name,
@@ -282,34 +450,46 @@ class DocumentApi:
                 "status": 400,
                 "error": {"type": "mapper_parsing_exception", "reason": f"failed to parse: {exc}"},
             }
-        result["status"] = status
-        return result
+        touched[result.index.name] = result.index
+        out = result.body
+        out["status"] = result.status
+        return out
 
-    def delete_by_query(self, indices: list[Index], body: Any) -> dict[str, Any]:
-        """``_delete_by_query`` (synchronous)."""
-        query = body.get("query") if isinstance(body, Mapping) else None
-        deleted = 0
-        for index in indices:
-            predicate = compile_query(query, index)
-            doomed = [
-                doc_id
-                for doc_id, doc in index.docs.items()
-                if predicate is None or predicate(doc_id, doc.source)
-            ]
-            for doc_id in doomed:
-                index.delete(doc_id)
-            deleted += len(doomed)
-        return {
-            "took": 1,
-            "timed_out": False,
-            "total": deleted,
-            "deleted": deleted,
-            "batches": 1 if deleted else 0,
-            "version_conflicts": 0,
-            "noops": 0,
-            "retries": {"bulk": 0, "search": 0},
-            "throttled_millis": 0,
-            "requests_per_second": -1.0,
-            "throttled_until_millis": 0,
-            "failures": [],
-        }
+
+def _action_line(line: bytes, position: int) -> tuple[str, dict[str, Any]]:
+    try:
+        action_line = json.loads(line)
+    except ValueError:
+        raise ApiError(
+            400, "json_parse_exception", f"Malformed action/metadata line [{position}]"
+        ) from None
+    if not isinstance(action_line, dict) or len(action_line) != 1:
+        found = "END_OBJECT" if action_line == {} else "START_OBJECT"
+        raise ApiError(
+            400,
+            "illegal_argument_exception",
+            f"Malformed action/metadata line [{position}], expected FIELD_NAME but found [{found}]",
+        )
+    ((action, meta),) = action_line.items()
+    if action not in {"index", "create", "delete", "update"}:
+        raise ApiError(
+            400,
+            "illegal_argument_exception",
+            f"Malformed action/metadata line [{position}], expected one of "
+            f"[create, delete, index, update] but found [{action}]",
+        )
+    meta = meta if isinstance(meta, dict) else {}
+    for key in meta:
+        if key not in BULK_META_KEYS:
+            raise ApiError(
+                400,
+                "illegal_argument_exception",
+                f"Action/metadata line [{position}] contains an unknown parameter [{key}]",
+            )
+    if "op_type" in meta and (action != "index" or meta["op_type"] not in {"index", "create"}):
+        raise ApiError(
+            400,
+            "illegal_argument_exception",
+            f"Action/metadata line [{position}] contains an unknown parameter [op_type]",
+        )
+    return str(action), meta

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ._errors import ApiError
-from ._store import Index, StoredDoc, field_values
+from ._index import Index, StoredDoc, field_values
+from ._mapping import NUMERIC_TYPES
 
 __all__ = [
     "NUMERIC_TYPES",
     "Predicate",
     "SortKey",
-    "aggregate",
+    "as_number",
+    "bad_query",
     "compile_query",
     "parse_sort",
     "sort_values",
@@ -28,13 +29,10 @@ __all__ = [
 ]
 
 Predicate = Callable[[str, Mapping[str, Any]], bool]
-NUMERIC_TYPES = frozenset(
-    {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float"}
-)
 _WORD = re.compile(r"\w+")
 
 
-def _bad(reason: str) -> ApiError:
+def bad_query(reason: str) -> ApiError:
     return ApiError(400, "parsing_exception", reason)
 
 
@@ -42,7 +40,7 @@ def _tokens(value: Any) -> set[str]:
     return set(_WORD.findall(str(value).lower()))
 
 
-def _as_number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -61,7 +59,7 @@ def _equal(doc_value: Any, wanted: Any) -> bool:
     if doc_value == wanted:
         return True
     if isinstance(doc_value, int | float):
-        number = _as_number(wanted)
+        number = as_number(wanted)
         return number is not None and number == doc_value
     if isinstance(doc_value, str) and isinstance(wanted, int | float):
         return doc_value == str(wanted)
@@ -70,7 +68,7 @@ def _equal(doc_value: Any, wanted: Any) -> bool:
 
 def _single_field(name: str, spec: Any) -> tuple[str, Any]:
     if not isinstance(spec, Mapping) or len(spec) != 1:
-        raise _bad(f"[{name}] query doesn't support multiple fields")
+        raise bad_query(f"[{name}] query doesn't support multiple fields")
     ((field, value),) = spec.items()
     return str(field), value
 
@@ -79,16 +77,56 @@ def _unwrap(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, Mapping) else value
 
 
+_COMMON = frozenset({"boost", "_name"})
+# Options each query honours, and options OpenSearch has that the fake does not compute (a 400
+# that says so, never silently ignored).
+_OPTIONS: dict[str, frozenset[str]] = {
+    "match": frozenset({"query", "operator"}),
+    "term": frozenset({"value"}),
+    "prefix": frozenset({"value"}),
+    "wildcard": frozenset({"value"}),
+    "range": frozenset({"gt", "gte", "lt", "lte", "from", "to", "include_lower", "include_upper"}),
+    "exists": frozenset({"field"}),
+    "ids": frozenset({"values"}),
+    "match_all": frozenset(),
+    "match_none": frozenset(),
+    "constant_score": frozenset({"filter"}),
+}
+_UNSERVED_OPTIONS = frozenset(
+    {"analyzer", "fuzziness", "prefix_length", "max_expansions", "fuzzy_transpositions",
+     "lenient", "zero_terms_query", "auto_generate_synonyms_phrase_query", "cutoff_frequency",
+     "minimum_should_match", "fuzzy_rewrite", "case_insensitive", "rewrite", "format",
+     "time_zone", "relation", "slop"}
+)  # fmt: skip
+
+
+def _options(kind: str, value: Any) -> None:
+    """400 for an option ``kind`` does not honour (``value`` is the query's options object)."""
+    if not isinstance(value, Mapping):
+        return
+    allowed = _OPTIONS[kind] | _COMMON
+    for key in value:
+        if key in allowed:
+            continue
+        if key in _UNSERVED_OPTIONS:
+            raise ApiError(
+                400,
+                "illegal_argument_exception",
+                f"[{kind}] option [{key}] is not served by FakeOpenSearchServer",
+            )
+        raise bad_query(f"[{kind}] query does not support [{key}]")
+
+
 def compile_query(query: Mapping[str, Any] | None, index: Index) -> Predicate | None:
     """A predicate for ``query`` against ``index``'s mapping (None: matches everything)."""
     if query is None or query == {}:
         return None
     if not isinstance(query, Mapping) or len(query) != 1:
-        raise _bad("query malformed, must start with start_object and have one query")
+        raise bad_query("query malformed, must start with start_object and have one query")
     ((kind, spec),) = query.items()
     builder = _BUILDERS.get(kind)
     if builder is None:
-        raise _bad(f"unknown query [{kind}]")
+        raise bad_query(f"unknown query [{kind}]")
     return builder(spec, index)
 
 
@@ -97,15 +135,18 @@ def _always(_id: str, _src: Mapping[str, Any]) -> bool:
 
 
 def _match_all(spec: Any, index: Index) -> Predicate | None:
+    _options("match_all", spec)
     return None
 
 
 def _match_none(spec: Any, index: Index) -> Predicate:
+    _options("match_none", spec)
     return lambda _id, _src: False
 
 
 def _match(spec: Any, index: Index) -> Predicate:
     field, value = _single_field("match", spec)
+    _options("match", value)
     operator = "or"
     if isinstance(value, Mapping):
         operator = str(value.get("operator", "or")).lower()
@@ -131,15 +172,18 @@ def _match(spec: Any, index: Index) -> Predicate:
 
 def _term(spec: Any, index: Index) -> Predicate:
     field, value = _single_field("term", spec)
+    _options("term", value)
     value = _unwrap(value, "value")
     return _terms_of(field, [value], index)
 
 
 def _terms(spec: Any, index: Index) -> Predicate:
-    fields = {k: v for k, v in spec.items() if k != "boost"} if isinstance(spec, Mapping) else {}
+    fields = (
+        {k: v for k, v in spec.items() if k not in _COMMON} if isinstance(spec, Mapping) else {}
+    )
     field, values = _single_field("terms", fields)
     if not isinstance(values, list):
-        raise _bad("[terms] query does not support lookup without a list of values")
+        raise bad_query("[terms] query does not support lookup without a list of values")
     return _terms_of(field, values, index)
 
 
@@ -157,17 +201,19 @@ def _terms_of(field: str, values: Sequence[Any], index: Index) -> Predicate:
 
 
 def _ids(spec: Any, index: Index) -> Predicate:
+    _options("ids", spec)
     values = spec.get("values") if isinstance(spec, Mapping) else None
     if not isinstance(values, list):
-        raise _bad("[ids] query requires [values]")
+        raise bad_query("[ids] query requires [values]")
     ids = {str(v) for v in values}
     return lambda doc_id, _src: doc_id in ids
 
 
 def _exists(spec: Any, index: Index) -> Predicate:
+    _options("exists", spec)
     field = spec.get("field") if isinstance(spec, Mapping) else None
     if not isinstance(field, str):
-        raise _bad("[exists] must be provided with a [field]")
+        raise bad_query("[exists] must be provided with a [field]")
     if field in {"_id", "_index"}:
         return _always
     if "." not in field:
@@ -179,7 +225,8 @@ def _exists(spec: Any, index: Index) -> Predicate:
 def _range(spec: Any, index: Index) -> Predicate:
     field, bounds = _single_field("range", spec)
     if not isinstance(bounds, Mapping):
-        raise _bad("[range] query malformed, no start_object after query name")
+        raise bad_query("[range] query malformed, no start_object after query name")
+    _options("range", bounds)
     checks: list[tuple[str, Any]] = []
     for op in ("gt", "gte", "lt", "lte"):
         if bounds.get(op) is not None:
@@ -218,16 +265,17 @@ def _range(spec: Any, index: Index) -> Predicate:
 
 def _comparable(value: Any, bound: Any) -> tuple[Any, Any]:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return value, _as_number(bound)
+        return value, as_number(bound)
     if isinstance(value, str):
         if isinstance(bound, int | float):
-            return _as_number(value), bound
+            return as_number(value), bound
         return value, str(bound)
     return None, None
 
 
 def _prefix(spec: Any, index: Index) -> Predicate:
     field, value = _single_field("prefix", spec)
+    _options("prefix", value)
     prefix = str(_unwrap(value, "value"))
     if field == "_id":
         return lambda doc_id, _src: doc_id.startswith(prefix)
@@ -236,6 +284,7 @@ def _prefix(spec: Any, index: Index) -> Predicate:
 
 def _wildcard(spec: Any, index: Index) -> Predicate:
     field, value = _single_field("wildcard", spec)
+    _options("wildcard", value)
     pattern = str(_unwrap(value, "value"))
     if field == "_id":
         return lambda doc_id, _src: fnmatch.fnmatchcase(doc_id, pattern)
@@ -254,7 +303,7 @@ def _clauses(spec: Mapping[str, Any], key: str, index: Index) -> list[Predicate 
 
 def _bool(spec: Any, index: Index) -> Predicate | None:
     if not isinstance(spec, Mapping):
-        raise _bad("[bool] query malformed")
+        raise bad_query("[bool] query malformed")
     unknown = set(spec) - {
         "must",
         "filter",
@@ -266,7 +315,7 @@ def _bool(spec: Any, index: Index) -> Predicate | None:
         "adjust_pure_negative",
     }
     if unknown:
-        raise _bad(f"[bool] query does not support [{sorted(unknown)[0]}]")
+        raise bad_query(f"[bool] query does not support [{sorted(unknown)[0]}]")
     required = _clauses(spec, "must", index) + _clauses(spec, "filter", index)
     excluded = [p or _always for p in _clauses(spec, "must_not", index)]
     should = [p or _always for p in _clauses(spec, "should", index)]
@@ -305,7 +354,7 @@ def _minimum_should(value: Any, clauses: int) -> int:
     try:
         number = int(text.rstrip("%"))
     except ValueError:
-        raise _bad(f"[minimum_should_match] cannot parse [{value}]") from None
+        raise bad_query(f"[minimum_should_match] cannot parse [{value}]") from None
     if percent:
         number = clauses * number // 100
     return max(0, clauses + number) if number < 0 else number
@@ -313,7 +362,8 @@ def _minimum_should(value: Any, clauses: int) -> int:
 
 def _constant_score(spec: Any, index: Index) -> Predicate | None:
     if not isinstance(spec, Mapping) or "filter" not in spec:
-        raise _bad("[constant_score] requires a 'filter' element")
+        raise bad_query("[constant_score] requires a 'filter' element")
+    _options("constant_score", spec)
     return compile_query(spec["filter"], index)
 
 
@@ -353,10 +403,10 @@ def parse_sort(spec: Any) -> list[SortKey]:
             ((field, how),) = item.items()
             order = how.get("order", "asc") if isinstance(how, Mapping) else how
             if order not in {"asc", "desc"}:
-                raise _bad(f"[order] must be asc or desc, got [{order}]")
+                raise bad_query(f"[order] must be asc or desc, got [{order}]")
             keys.append((str(field), order == "desc"))
         else:
-            raise _bad("malformed sort")
+            raise bad_query("malformed sort")
     return keys
 
 
@@ -376,7 +426,7 @@ def sort_values(keys: Sequence[SortKey], index: Index, doc_id: str, doc: StoredD
             values = field_values(doc.source, field)
             if values and index.type_of(field) in NUMERIC_TYPES:
                 # A numeric mapping coerces "54" to 54, as OpenSearch does at index time.
-                values = [n for n in (_as_number(v) for v in values) if n is not None]
+                values = [n for n in (as_number(v) for v in values) if n is not None]
             out.append((max(values) if desc else min(values)) if values else None)
     return out
 
@@ -402,7 +452,7 @@ def source_filter(spec: Any) -> Callable[[dict[str, Any]], dict[str, Any]] | boo
         includes = [inc] if isinstance(inc, str) else list(inc)
         excludes = [exc] if isinstance(exc, str) else list(exc)
     else:
-        raise _bad("[_source] must be a boolean, a string, an array or an object")
+        raise bad_query("[_source] must be a boolean, a string, an array or an object")
     if not includes and not excludes:
         return True
 
@@ -429,109 +479,3 @@ def source_filter(spec: Any) -> Callable[[dict[str, Any]], dict[str, Any]] | boo
         return out
 
     return lambda src: walk(src, "", False)
-
-
-# ---------------------------------------------------------------------------- aggregations
-
-Hit = tuple[Index, str, StoredDoc]
-
-
-def _numbers(hits: Iterable[Hit], field: str) -> list[float]:
-    out: list[float] = []
-    coerce: dict[int, bool] = {}
-    for index, _, doc in hits:
-        numeric = coerce.get(id(index))
-        if numeric is None:
-            numeric = coerce[id(index)] = index.type_of(field) in NUMERIC_TYPES
-        for v in field_values(doc.source, field):
-            number = _as_number(v) if numeric or not isinstance(v, str) else None
-            if number is not None:
-                out.append(number)
-    return out
-
-
-def _index_shard(doc_id: str) -> str:
-    """console_link's painless script: the ``_id`` up to its second ``__``."""
-    parts = doc_id.split("__", 2)
-    return "__".join(parts[:2])
-
-
-def aggregate(aggs: Mapping[str, Any], hits: Sequence[Hit]) -> dict[str, Any]:
-    """Evaluate ``aggs`` over ``hits``.
-
-    Supported: ``max``, ``min``, ``sum``, ``avg``, ``value_count``, ``cardinality`` (on a field;
-    a ``script`` is not executed: it counts distinct ``<index>__<shard>`` prefixes of ``_id``,
-    which is what console_link's work-item script computes) and ``terms`` (with sub-aggs).
-    """
-    if not isinstance(aggs, Mapping):
-        raise _bad("[aggs] must be an object")
-    out: dict[str, Any] = {}
-    for name, spec in aggs.items():
-        if not isinstance(spec, Mapping):
-            raise _bad(f"aggregation [{name}] must be an object")
-        sub = spec.get("aggs", spec.get("aggregations"))
-        kinds = [k for k in spec if k not in {"aggs", "aggregations", "meta"}]
-        if len(kinds) != 1:
-            raise _bad(f"Expected one aggregation type for [{name}], found {kinds}")
-        kind = kinds[0]
-        body = spec[kind]
-        field = body.get("field") if isinstance(body, Mapping) else None
-        if kind in {"max", "min", "sum", "avg", "value_count"}:
-            if not isinstance(field, str):
-                raise _bad(f"[{kind}] aggregation [{name}] requires a [field]")
-            if kind == "value_count":
-                count = sum(len(field_values(doc.source, field)) for _, _, doc in hits)
-                out[name] = {"value": count}
-                continue
-            numbers = _numbers(hits, field)
-            value: float | None
-            if kind == "max":
-                value = max(numbers) if numbers else None
-            elif kind == "min":
-                value = min(numbers) if numbers else None
-            elif kind == "sum":
-                value = float(sum(numbers))
-            else:
-                value = sum(numbers) / len(numbers) if numbers else None
-            out[name] = {"value": value}
-        elif kind == "cardinality":
-            if isinstance(body, Mapping) and "script" in body:
-                distinct = {_index_shard(doc_id) for _, doc_id, _ in hits}
-            elif isinstance(field, str):
-                distinct = {
-                    repr(v) for _, doc_id, doc in hits for v in _field_or_meta(doc_id, doc, field)
-                }
-            else:
-                raise _bad(f"[cardinality] aggregation [{name}] requires a [field] or [script]")
-            out[name] = {"value": len(distinct)}
-        elif kind == "terms":
-            if not isinstance(field, str):
-                raise _bad(f"[terms] aggregation [{name}] requires a [field]")
-            size = int(body.get("size", 10))
-            groups: dict[Any, list[Hit]] = {}
-            counts: Counter[Any] = Counter()
-            for hit in hits:
-                for v in set(_field_or_meta(hit[1], hit[2], field)):
-                    counts[v] += 1
-                    groups.setdefault(v, []).append(hit)
-            ordered = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-            buckets = []
-            for key, count in ordered[:size]:
-                bucket: dict[str, Any] = {"key": key, "doc_count": count}
-                if sub:
-                    bucket.update(aggregate(sub, groups[key]))
-                buckets.append(bucket)
-            out[name] = {
-                "doc_count_error_upper_bound": 0,
-                "sum_other_doc_count": sum(c for _, c in ordered[size:]),
-                "buckets": buckets,
-            }
-        else:
-            raise _bad(f"Unknown aggregation type [{kind}] did you mean [max]?")
-    return out
-
-
-def _field_or_meta(doc_id: str, doc: StoredDoc, field: str) -> list[Any]:
-    if field == "_id":
-        return [doc_id]
-    return field_values(doc.source, field)

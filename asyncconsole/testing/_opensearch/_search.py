@@ -1,64 +1,83 @@
-"""``_search``, ``_count`` and scroll contexts.
+"""``_search``, ``_count`` and scroll contexts over the searchable (refreshed) documents.
 
-Matches are kept as per-index lists of document ids (no per-hit objects), and a page builds hit
-dicts that refer to the stored sources without copying them, so scrolling through a couple of
-hundred thousand documents costs little more than the page being sent.
+Matches are kept as per-index runs of ids and the stored records they matched, so a scroll is
+a point in time: later pages return the documents as they were when the search ran, whatever
+has been written since. Pages build hit dicts that refer to the stored sources without
+copying them, so scrolling through a couple of hundred thousand documents stays cheap.
 """
 
 from __future__ import annotations
 
 import base64
 import bisect
-import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._aggregations import Hit, aggregate
 from ._errors import ApiError
-from ._query import (
-    Hit,
-    SortKey,
-    aggregate,
-    compile_query,
-    parse_sort,
-    sort_values,
-    source_filter,
-)
-from ._store import Index, Store
+from ._index import PRIMARY_TERM, Index, StoredDoc
+from ._query import Predicate, SortKey, compile_query, parse_sort, sort_values, source_filter
+from ._settings import parse_time
+from ._store import Store
 
-__all__ = ["DEFAULT_TRACK_TOTAL_HITS", "MAX_RESULT_WINDOW", "SearchEngine", "parse_time"]
+__all__ = [
+    "DEFAULT_TRACK_TOTAL_HITS",
+    "MAX_RESULT_WINDOW",
+    "SEARCH_BODY_KEYS",
+    "SearchEngine",
+    "parse_time",
+]
 
 DEFAULT_TRACK_TOTAL_HITS = 10_000
 MAX_RESULT_WINDOW = 10_000
-_UNITS = {"nanos": 1e-9, "micros": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_TIME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(nanos|micros|ms|s|m|h|d)\s*$")
+DEFAULT_MAX_KEEP_ALIVE = 24 * 3600.0
+SEARCH_BODY_KEYS = frozenset(
+    {"query", "size", "from", "sort", "_source", "track_total_hits", "aggs", "aggregations",
+     "version", "seq_no_primary_term", "timeout", "track_scores"}
+)  # fmt: skip
+# Search body keys OpenSearch knows that the fake does not compute: a loud 400, never ignored.
+_UNSERVED_BODY_KEYS = frozenset(
+    {"highlight", "stored_fields", "docvalue_fields", "explain", "min_score", "script_fields",
+     "suggest", "collapse", "search_after", "pit", "slice", "post_filter", "rescore",
+     "indices_boost", "terminate_after", "profile", "fields", "runtime_mappings", "stats",
+     "ext", "derived"}
+)  # fmt: skip
+Filters = Mapping[str, list[Any]]
 
 
-def parse_time(value: Any, setting: str = "scroll") -> float:
-    """``"1m"`` -> 60.0 seconds (OpenSearch time units)."""
-    match = _TIME.match(str(value))
-    if match is None:
-        raise ApiError(
-            400,
-            "illegal_argument_exception",
-            f"failed to parse setting [{setting}] with value [{value}] as a time value: "
-            "unit is missing or unrecognized",
-        )
-    return float(match.group(1)) * _UNITS[match.group(2)]
+def _no_context(scroll_id: str) -> ApiError:
+    return ApiError(
+        404,
+        "search_phase_execution_exception",
+        "all shards failed",
+        phase="query",
+        grouped=True,
+        failed_shards=[
+            {
+                "shard": -1,
+                "index": None,
+                "reason": {
+                    "type": "search_context_missing_exception",
+                    "reason": f"No search context found for id [{scroll_id[:16]}]",
+                },
+            }
+        ],
+    )
 
 
 @dataclass
 class _Matches:
-    """Matching document ids, as runs of (index, ids), with cumulative offsets for paging."""
+    """Matching documents as runs of (index, ids, records), with cumulative offsets for paging."""
 
-    runs: list[tuple[Index, list[str]]]
+    runs: list[tuple[Index, list[str], list[StoredDoc]]]
     ends: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         total = 0
-        for _, ids in self.runs:
+        for _, ids, _ in self.runs:
             total += len(ids)
             self.ends.append(total)
 
@@ -66,18 +85,21 @@ class _Matches:
     def total(self) -> int:
         return self.ends[-1] if self.ends else 0
 
-    def page(self, start: int, size: int) -> list[tuple[Index, str]]:
-        out: list[tuple[Index, str]] = []
+    def page(self, start: int, size: int) -> list[tuple[Index, str, StoredDoc]]:
+        out: list[tuple[Index, str, StoredDoc]] = []
         position = start
         stop = min(start + size, self.total)
         while position < stop:
             run = bisect.bisect_right(self.ends, position)
-            index, ids = self.runs[run]
+            index, ids, docs = self.runs[run]
             offset = position - (self.ends[run] - len(ids))
             take = min(stop - position, len(ids) - offset)
-            out.extend((index, doc_id) for doc_id in ids[offset : offset + take])
+            out.extend((index, ids[i], docs[i]) for i in range(offset, offset + take))
             position += take
         return out
+
+    def hits(self) -> list[Hit]:
+        return [(index, ids[i], docs[i]) for index, ids, docs in self.runs for i in range(len(ids))]
 
 
 @dataclass
@@ -90,6 +112,7 @@ class _Scroll:
     keep_alive: float
     expires: float
     shards: int
+    extras: tuple[bool, bool]
 
 
 @dataclass
@@ -105,6 +128,8 @@ class SearchRequest:
     aggs: Mapping[str, Any] | None
     scroll: float | None
     total_as_int: bool
+    version: bool
+    seq_no_primary_term: bool
 
 
 def _int_param(name: str, value: Any) -> int:
@@ -112,7 +137,9 @@ def _int_param(name: str, value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise ApiError(
-            400, "illegal_argument_exception", f"Failed to parse int parameter [{name}]"
+            400,
+            "illegal_argument_exception",
+            f"Failed to parse int parameter [{name}] with value [{value}]",
         ) from None
 
 
@@ -127,15 +154,29 @@ def _bool_or_int(value: Any) -> bool | int:
     return _int_param("track_total_hits", text)
 
 
-def parse_search(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> SearchRequest:
+def _flag(params: Mapping[str, str], body: Mapping[str, Any], name: str) -> bool:
+    if name in params:
+        return params[name] in {"", "true"}
+    return bool(body.get(name, False))
+
+
+def _validation(problem: str) -> ApiError:
+    return ApiError(400, "action_request_validation_exception", f"Validation Failed: 1: {problem};")
+
+
+def parse_search(
+    body: Mapping[str, Any] | None, params: Mapping[str, str], max_keep_alive: float
+) -> SearchRequest:
     """Merge the request body and URL parameters as OpenSearch does (parameters win)."""
     body = dict(body or {})
-    known = {
-        "query", "size", "from", "sort", "_source", "track_total_hits", "aggs",
-        "aggregations", "version", "seq_no_primary_term", "timeout", "stored_fields",
-        "track_scores", "explain", "min_score", "highlight", "docvalue_fields",
-    }  # fmt: skip
-    unknown = set(body) - known
+    for key in body:
+        if key in _UNSERVED_BODY_KEYS:
+            raise ApiError(
+                400,
+                "illegal_argument_exception",
+                f"[{key}] in a search is not served by FakeOpenSearchServer",
+            )
+    unknown = set(body) - SEARCH_BODY_KEYS
     if unknown:
         name = sorted(unknown)[0]
         raise ApiError(400, "parsing_exception", f"Unknown key for a START_OBJECT in [{name}].")
@@ -158,21 +199,25 @@ def parse_search(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> S
             "excludes": [s for s in params.get("_source_excludes", "").split(",") if s],
         }
     tth_raw = params.get("track_total_hits", body.get("track_total_hits"))
+    total_as_int = params.get("rest_total_hits_as_int", "false").lower() in {"", "true"}
     scroll = parse_time(params["scroll"]) if "scroll" in params else None
+    problems: list[str] = []
     if scroll is not None:
         if tth_raw is not None and _bool_or_int(tth_raw) is not True:
-            raise ApiError(
-                400,
-                "action_request_validation_exception",
-                "Validation Failed: 1: disabling [track_total_hits] is not allowed in a scroll "
-                "context;",
-            )
+            problems.append("disabling [track_total_hits] is not allowed in a scroll context")
         if from_ > 0:
+            problems.append("using [from] is not allowed in a scroll context")
+        if size == 0:
+            problems.append("[size] cannot be [0] in a scroll context")
+        if params.get("request_cache") in {"", "true"}:
+            problems.append("[request_cache] cannot be used in a scroll context")
+        if problems:
             raise ApiError(
                 400,
                 "action_request_validation_exception",
-                "Validation Failed: 1: using [from] is not allowed in a scroll context;",
+                "Validation Failed: " + "".join(f"{n}: {p};" for n, p in enumerate(problems, 1)),
             )
+        check_keep_alive(scroll, max_keep_alive)
         if size > MAX_RESULT_WINDOW:
             raise ApiError(
                 400,
@@ -194,9 +239,62 @@ def parse_search(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> S
                 "efficient way to request large data sets. This limit can be set by changing the "
                 "[index.max_result_window] index level setting.",
             )
+    if total_as_int and track is not True and track is not False:
+        # An int, or the default cap: OpenSearch refuses an inexact total as a plain number.
+        if tth_raw is None:
+            track = True  # rest_total_hits_as_int alone asks for the exact total
+        else:
+            raise ApiError(
+                400,
+                "illegal_argument_exception",
+                f"[rest_total_hits_as_int] cannot be used if the tracking of total hits is not "
+                f"accurate, got {track}",
+            )
     aggs = body.get("aggs", body.get("aggregations"))
-    total_as_int = params.get("rest_total_hits_as_int", "false").lower() == "true"
-    return SearchRequest(query, size, from_, sort, source, track, aggs, scroll, total_as_int)
+    return SearchRequest(
+        query,
+        size,
+        from_,
+        sort,
+        source,
+        track,
+        aggs,
+        scroll,
+        total_as_int,
+        _flag(params, body, "version"),
+        _flag(params, body, "seq_no_primary_term"),
+    )
+
+
+def check_keep_alive(seconds: float, max_keep_alive: float) -> None:
+    """400 when a scroll keep-alive exceeds ``search.max_keep_alive``."""
+    if seconds > max_keep_alive:
+        raise ApiError(
+            400,
+            "illegal_argument_exception",
+            f"Keep alive for request ({time_text(seconds)}) is too large. It must be less than "
+            f"({time_text(max_keep_alive)}). This limit can be set by changing the "
+            "[search.max_keep_alive] cluster level setting.",
+        )
+
+
+def time_text(seconds: float) -> str:
+    """A duration as OpenSearch's ``TimeValue`` prints it: ``2m``, ``1.5m``, ``250ms``."""
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0)):
+        if seconds >= size:
+            text = f"{seconds / size:.1f}".removesuffix(".0")
+            return f"{text}{unit}"
+    return f"{round(seconds * 1000)}ms"
+
+
+def _with_filters(
+    query: Mapping[str, Any] | None, filters: list[Any] | None
+) -> Mapping[str, Any] | None:
+    if not filters:
+        return query
+    alias_clause = {"bool": {"should": list(filters), "minimum_should_match": 1}}
+    must = [query] if query else []
+    return {"bool": {"must": must, "filter": [alias_clause]}}
 
 
 class SearchEngine:
@@ -206,39 +304,56 @@ class SearchEngine:
         self.store = store
         self.scrolls: dict[str, _Scroll] = {}
 
+    def max_keep_alive(self) -> float:
+        """``search.max_keep_alive`` in seconds (24 h unless set)."""
+        raw = self.store.cluster_setting("search.max_keep_alive")
+        return DEFAULT_MAX_KEEP_ALIVE if raw is None else parse_time(raw, "search.max_keep_alive")
+
     # ------------------------------------------------------------------ matching
 
-    def _match(
-        self, indices: Sequence[Index], query: Mapping[str, Any] | None, sort: list[SortKey]
+    def match(
+        self,
+        indices: Sequence[Index],
+        query: Mapping[str, Any] | None,
+        sort: list[SortKey],
+        filters: Filters | None = None,
     ) -> _Matches:
-        runs: list[tuple[Index, list[str]]] = []
+        """Documents of ``indices`` matching ``query`` (and alias ``filters``), sorted."""
+        runs: list[tuple[Index, list[str], list[StoredDoc]]] = []
         for index in indices:
-            predicate = compile_query(query, index)
+            predicate: Predicate | None = compile_query(
+                _with_filters(query, (filters or {}).get(index.name)), index
+            )
             docs = index.docs
             if predicate is None:
                 ids = list(docs)
+                records = list(docs.values())
             else:
-                ids = [doc_id for doc_id, doc in docs.items() if predicate(doc_id, doc.source)]
+                ids, records = [], []
+                for doc_id, doc in docs.items():
+                    if predicate(doc_id, doc.source):
+                        ids.append(doc_id)
+                        records.append(doc)
             if ids:
-                runs.append((index, ids))
+                runs.append((index, ids, records))
         if sort and any(key != ("_doc", False) for key in sort):
             runs = self._sorted(runs, sort)
         return _Matches(runs)
 
     def _sorted(
-        self, runs: list[tuple[Index, list[str]]], sort: list[SortKey]
-    ) -> list[tuple[Index, list[str]]]:
-        flat: list[tuple[Index, str]] = [(index, doc_id) for index, ids in runs for doc_id in ids]
+        self, runs: list[tuple[Index, list[str], list[StoredDoc]]], sort: list[SortKey]
+    ) -> list[tuple[Index, list[str], list[StoredDoc]]]:
+        flat: list[Hit] = [
+            (index, ids[i], docs[i]) for index, ids, docs in runs for i in range(len(ids))
+        ]
         # Stable sorts from the last key to the first; missing values always last.
         for position in range(len(sort) - 1, -1, -1):
             desc = sort[position][1]
             keys = [sort[position]]
 
-            def key(
-                item: tuple[Index, str], keys: list[SortKey] = keys, desc: bool = desc
-            ) -> tuple[int, Any]:
-                index, doc_id = item
-                (value,) = sort_values(keys, index, doc_id, index.docs[doc_id])
+            def key(item: Hit, keys: list[SortKey] = keys, desc: bool = desc) -> tuple[int, Any]:
+                index, doc_id, doc = item
+                (value,) = sort_values(keys, index, doc_id, doc)
                 missing = value is None
                 return (0 if missing else 1, value) if desc else (1 if missing else 0, value)
 
@@ -250,30 +365,35 @@ class SearchEngine:
                     "illegal_argument_exception",
                     f"cannot sort on [{sort[position][0]}]: mixed value types",
                 ) from None
-        out: list[tuple[Index, list[str]]] = []
-        for index, doc_id in flat:
+        out: list[tuple[Index, list[str], list[StoredDoc]]] = []
+        for index, doc_id, doc in flat:
             if out and out[-1][0] is index:
                 out[-1][1].append(doc_id)
+                out[-1][2].append(doc)
             else:
-                out.append((index, [doc_id]))
+                out.append((index, [doc_id], [doc]))
         return out
 
     # ------------------------------------------------------------------ responses
 
     def _hits(
-        self, page: list[tuple[Index, str]], source: Any, sort: list[SortKey]
+        self,
+        page: list[tuple[Index, str, StoredDoc]],
+        source: Any,
+        sort: list[SortKey],
+        extras: tuple[bool, bool],
     ) -> list[dict[str, Any]]:
         shaper = source_filter(source)
+        version, seq_no = extras
         hits: list[dict[str, Any]] = []
-        for index, doc_id in page:
-            doc = index.docs.get(doc_id)
-            if doc is None:  # deleted since the scroll started
-                continue
-            hit: dict[str, Any] = {
-                "_index": index.name,
-                "_id": doc_id,
-                "_score": None if sort else 1.0,
-            }
+        for index, doc_id, doc in page:
+            hit: dict[str, Any] = {"_index": index.name, "_id": doc_id}
+            if version:
+                hit["_version"] = doc.version
+            if seq_no:
+                hit["_seq_no"] = doc.seq_no
+                hit["_primary_term"] = PRIMARY_TERM
+            hit["_score"] = None if sort else 1.0
             if shaper is True:
                 hit["_source"] = doc.source
             elif shaper is not False:
@@ -293,16 +413,20 @@ class SearchEngine:
         indices: Sequence[Index],
         body: Mapping[str, Any] | None,
         params: Mapping[str, str],
+        filters: Filters | None = None,
     ) -> dict[str, Any]:
         """``_search`` (and the first page of a scroll)."""
         started = time.perf_counter()
-        request = parse_search(body, params)
-        matches = self._match(indices, request.query, request.sort)
+        request = parse_search(body, params, self.max_keep_alive())
+        matches = self.match(indices, request.query, request.sort, filters)
         total = matches.total
         page = matches.page(request.from_, request.size)
         hits_obj: dict[str, Any] = {}
         track = request.track_total_hits
-        if track is not False:
+        if track is False:
+            if request.total_as_int:
+                hits_obj["total"] = -1
+        else:
             cap = None if track is True else int(track)
             if cap is not None and total > cap:
                 hits_obj["total"] = {"value": cap, "relation": "gte"}
@@ -310,12 +434,13 @@ class SearchEngine:
                 hits_obj["total"] = {"value": total, "relation": "eq"}
             if request.total_as_int:
                 hits_obj["total"] = hits_obj["total"]["value"]
-        hits = self._hits(page, request.source, request.sort)
+        extras = (request.version, request.seq_no_primary_term)
+        hits = self._hits(page, request.source, request.sort, extras)
         hits_obj["max_score"] = None if request.sort or not hits else 1.0
         hits_obj["hits"] = hits
         response: dict[str, Any] = {}
         if request.scroll is not None:
-            scroll_id = self._open_scroll(
+            response["_scroll_id"] = self._open_scroll(
                 _Scroll(
                     matches=matches,
                     position=len(page),
@@ -325,9 +450,9 @@ class SearchEngine:
                     keep_alive=request.scroll,
                     expires=self.store.clock.monotonic() + request.scroll,
                     shards=sum(index.shards for index in indices),
+                    extras=extras,
                 )
             )
-            response["_scroll_id"] = scroll_id
         response.update(
             {
                 "took": int((time.perf_counter() - started) * 1000),
@@ -337,13 +462,16 @@ class SearchEngine:
             }
         )
         if request.aggs:
-            agg_hits: list[Hit] = [
-                (index, doc_id, index.docs[doc_id]) for index, ids in matches.runs for doc_id in ids
-            ]
-            response["aggregations"] = aggregate(request.aggs, agg_hits)
+            response["aggregations"] = aggregate(request.aggs, matches.hits())
         return response
 
-    def count(self, indices: Sequence[Index], body: Mapping[str, Any] | None) -> dict[str, Any]:
+    def count(
+        self,
+        indices: Sequence[Index],
+        body: Mapping[str, Any] | None,
+        params: Mapping[str, str],
+        filters: Filters | None = None,
+    ) -> dict[str, Any]:
         """``_count``: exact, never capped."""
         body = body or {}
         unknown = set(body) - {"query"}
@@ -351,7 +479,11 @@ class SearchEngine:
             raise ApiError(
                 400, "parsing_exception", f"request does not support [{sorted(unknown)[0]}]"
             )
-        matches = self._match(indices, body.get("query"), [])
+        query = body.get("query")
+        if "q" in params:
+            field_name, sep, value = params["q"].partition(":")
+            query = {"match": {field_name: value}} if sep else {"match_all": {}}
+        matches = self.match(indices, query, [], filters)
         return {"count": matches.total, "_shards": self._shards(indices)}
 
     # ------------------------------------------------------------------ scroll
@@ -374,29 +506,15 @@ class SearchEngine:
         self._purge()
         context = self.scrolls.get(scroll_id)
         if context is None:
-            raise ApiError(
-                404,
-                "search_phase_execution_exception",
-                "all shards failed",
-                phase="query",
-                grouped=True,
-                failed_shards=[
-                    {
-                        "shard": -1,
-                        "index": None,
-                        "reason": {
-                            "type": "search_context_missing_exception",
-                            "reason": f"No search context found for id [{scroll_id[:16]}]",
-                        },
-                    }
-                ],
-            )
+            raise _no_context(scroll_id)
         if keep_alive is not None:
-            context.keep_alive = parse_time(keep_alive)
+            seconds = parse_time(keep_alive)
+            check_keep_alive(seconds, self.max_keep_alive())
+            context.keep_alive = seconds
         context.expires = self.store.clock.monotonic() + context.keep_alive
         page = context.matches.page(context.position, context.size)
         context.position += len(page)
-        hits = self._hits(page, context.source, context.sort)
+        hits = self._hits(page, context.source, context.sort, context.extras)
         total: Any = {"value": context.matches.total, "relation": "eq"}
         return {
             "_scroll_id": scroll_id,

@@ -9,6 +9,7 @@ snapshot in the same repository contribute no incremental bytes, as in OpenSearc
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import uuid
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ._errors import ApiError, repository_missing, snapshot_missing
-from ._store import Store, flatten_settings, nest_settings
+from ._settings import flatten_settings, nest_settings
+from ._store import Store
 
 __all__ = ["REPOSITORY_TYPES", "Repository", "Snapshot", "SnapshotService"]
 
@@ -128,9 +130,17 @@ class Snapshot:
 
     # ---------------------------------------------------------------- API shapes
 
-    def info(self, now_ms: int) -> dict[str, Any]:
-        """An entry of ``GET /_snapshot/<repo>/<snapshot>``."""
+    def info(self, now_ms: int, *, verbose: bool = True) -> dict[str, Any]:
+        """An entry of ``GET /_snapshot/<repo>/<snapshot>`` (``verbose=false``: names only)."""
         state = self.state(now_ms)
+        if not verbose:
+            return {
+                "snapshot": self.name,
+                "uuid": self.uuid,
+                "indices": list(self.indices),
+                "data_streams": [],
+                "state": state,
+            }
         body: dict[str, Any] = {
             "snapshot": self.name,
             "uuid": self.uuid,
@@ -334,8 +344,6 @@ class SnapshotService:
         return repo
 
     def get_repositories(self, expression: str | None) -> dict[str, Any]:
-        import fnmatch
-
         parts = [p for p in (expression or "_all").split(",") if p]
         out: dict[str, Any] = {}
         for part in parts:
@@ -348,8 +356,6 @@ class SnapshotService:
         return out
 
     def delete_repository(self, expression: str) -> None:
-        import fnmatch
-
         targets: list[Repository] = []
         for part in expression.split(","):
             if "*" in part or part == "_all":
@@ -426,8 +432,6 @@ class SnapshotService:
     def select(
         self, repo_name: str, expression: str, *, ignore_unavailable: bool
     ) -> list[Snapshot]:
-        import fnmatch
-
         repo = self.repository(repo_name)
         now = self.store.now_ms()
         chosen: dict[str, Snapshot] = {}
@@ -452,6 +456,20 @@ class SnapshotService:
         repo = self.repository(repo_name)
         for snapshot in self.select(repo_name, expression, ignore_unavailable=False):
             repo.snapshots.pop(snapshot.name, None)
+
+    def cleanup(self, repo_name: str) -> dict[str, Any]:
+        """``POST /_snapshot/<repo>/_cleanup``: the fake leaves no unreferenced data behind."""
+        repo = self.repository(repo_name)
+        now = self.store.now_ms()
+        running = [s.name for s in repo.snapshots.values() if not s.done(now)]
+        if running:
+            raise ApiError(
+                500,
+                "illegal_state_exception",
+                f"Cannot cleanup [{repo_name}] - a snapshot is currently running in "
+                f"[{', '.join(running)}]",
+            )
+        return {"results": {"deleted_bytes": 0, "deleted_blobs": 0}}
 
     def running(self, repo_name: str | None) -> list[Snapshot]:
         now = self.store.now_ms()

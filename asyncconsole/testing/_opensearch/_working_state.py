@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ._store import Index, Store
+from ._index import Index
+from ._store import Store
 
 __all__ = [
     "WORKING_STATE_INDEX",
@@ -143,6 +144,7 @@ def seed_working_state(
     for group in plan:
         for item in group:
             _put_item(index, item, times)
+    index.refresh()  # RFS workers refresh the working state after each change
     return index
 
 
@@ -207,6 +209,7 @@ def complete_work_items(store: Store, count: int, *, session: str | None = None)
         source = dict(index.docs[doc_id].source)
         source.update(completedAt=now, leaseHolderId=source.get("leaseHolderId", "fake-rfs-worker"))
         index.put(doc_id, source, size=0, infer=False)
+    index.refresh()
     return len(chosen)
 
 
@@ -227,4 +230,5 @@ def claim_work_items(
             numAttempts=int(source.get("numAttempts", 0)) + 1,
         )
         index.put(doc_id, source, size=0, infer=False)
+    index.refresh()
     return len(chosen)
