@@ -94,6 +94,10 @@ class _Child(asyncio.SubprocessProtocol):
         assert isinstance(transport, asyncio.SubprocessTransport)
         self.transport = transport
         self.pid = transport.get_pid()
+        if self.terminating:
+            # Stopped (executor closed) while it was being started: signal it now.
+            self._signal(signal.SIGKILL if self.killed else signal.SIGTERM)
+            self._signal(signal.SIGCONT)
 
     def pipe_data_received(self, fd: int, data: bytes | str) -> None:
         assert isinstance(data, bytes)
@@ -277,6 +281,12 @@ class _Child(asyncio.SubprocessProtocol):
             self._timer.cancel()
         if self.transport is not None:
             self.transport.close()
+
+    def abandon(self) -> None:
+        """After a start that failed or was cancelled: release it and let waiters go."""
+        self.close()
+        if self.transport is None:
+            self._finish()
 
     # -- outcome -------------------------------------------------------------------------------
 
@@ -540,6 +550,9 @@ class SubprocessExecutor(AsyncResource):
         )
         out = subprocess.PIPE if pipes else subprocess.DEVNULL
         workdir = None if cwd is None else os.fspath(cwd)
+        # Known to the executor from now on, so closing it stops this child even while it is
+        # still being started.
+        self._children.add(child)
         try:
             # Shielded: a cancellation while the process is being started waits for the start
             # (milliseconds), so the whole group can then be stopped; never left running.
@@ -556,26 +569,20 @@ class SubprocessExecutor(AsyncResource):
                 )
             )
         except asyncio.CancelledError:
-            if child.transport is not None:
-                child.pid = child.transport.get_pid()
-                self._children.add(child)
-                try:
+            try:
+                if child.transport is not None:
                     await child.stop()
-                finally:
-                    child.close()
-                    self._children.discard(child)
-            else:
-                child.close()
+            finally:
+                child.abandon()
+                self._children.discard(child)
             raise
-        except OSError as exc:
-            child.close()
-            raise cmd.start_error(exc, workdir) from None
-        except BaseException:
-            child.close()
+        except BaseException as exc:
+            child.abandon()
+            self._children.discard(child)
+            if isinstance(exc, OSError):
+                raise cmd.start_error(exc, workdir) from None
             raise
-        child.pid = transport.get_pid()
         child.start_timers()
-        self._children.add(child)
         if stdin is not None:
             pipe = transport.get_pipe_transport(0)
             assert isinstance(pipe, asyncio.WriteTransport)
