@@ -8,6 +8,7 @@ import click
 
 from ._app import state_of
 from ._output import emit, format_eta, progress_bar, spinner
+from ._params import Duration
 from ._run import run_with_env
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def scale(ctx: click.Context, units: int) -> None:
 @click.option("--no-archive", is_flag=True, help="Keep the working-state index.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=Duration(allow_zero=True),
     default=600.0,
     show_default=True,
     help="Seconds to wait for the workers to stop.",
@@ -158,7 +159,7 @@ def _progress_detail(deep: BackfillOverallStatus) -> str:
 )
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Duration(),
     default=5.0,
     show_default=True,
     help="Seconds between checks with --watch.",
@@ -221,7 +222,7 @@ def archive(ctx: click.Context, path: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask before deleting the records.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=Duration(allow_zero=True),
     default=600.0,
     show_default=True,
     help="Seconds to wait for the workers to be gone.",

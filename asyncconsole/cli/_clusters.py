@@ -11,6 +11,7 @@ import click
 
 from ._app import EXIT_FAILURE, state_of
 from ._output import confirm, dumps, emit
+from ._params import NAME, Duration, FiniteFloat
 from ._run import NOT_SET, load_environment, require, run_with_env
 
 if TYPE_CHECKING:
@@ -209,7 +210,40 @@ def _response_body(response: HttpResponse) -> Any:
     return response.text
 
 
-@clusters.command("curl")
+def _looks_like_a_body(word: str) -> bool:
+    text = word.strip()
+    if text.startswith(("{", "[")):
+        return True  # meant as JSON, even if malformed (then: "invalid JSON", exit 2)
+    try:
+        _json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+class CurlCommand(click.Command):
+    """``clusters curl``, accepting console_link's ``--json DATA`` for the request body.
+
+    ``--json`` is the global output flag everywhere; here, followed by a JSON value, it is
+    read as ``--json-body DATA`` (console_link's spelling), so both keep working.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rewritten: list[str] = []
+        for index, word in enumerate(args):
+            following = args[index + 1] if index + 1 < len(args) else None
+            if word == "--json" and following is not None and _looks_like_a_body(following):
+                word = "--json-body"
+            elif word.startswith("--json=") and _looks_like_a_body(word.partition("=")[2]):
+                word = "--json-body=" + word.partition("=")[2]
+            rewritten.append(word)
+            if word == "--":
+                rewritten.extend(args[index + 1 :])
+                break
+        return super().parse_args(ctx, rewritten)
+
+
+@clusters.command("curl", cls=CurlCommand)
 @click.argument(
     "cluster", metavar="CLUSTER", type=click.Choice(sorted(_CLUSTER_NAMES), case_sensitive=False)
 )
@@ -225,10 +259,10 @@ def _response_body(response: HttpResponse) -> Any:
 )
 @click.option("-H", "--header", "headers", multiple=True, help="'Name: value' (repeatable).")
 @click.option("-d", "--data", default=None, help="Request body, sent as given.")
-@click.option("--json", "json_body", default=None, help="JSON body (validated; sets Content-Type).")
 @click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=15.0, show_default=True
+    "--json-body", "json_body", default=None, help="JSON body (validated; sets Content-Type)."
 )
+@click.option("--timeout", type=Duration(), default=15.0, show_default=True)
 @click.pass_context
 def curl(
     ctx: click.Context,
@@ -243,19 +277,21 @@ def curl(
     """Send one request to CLUSTER (source, target or proxy) with its configured auth.
 
     Prints the response body; exit 1 when the status is 400 or more or there is no response.
+    The JSON request body is --json-body DATA (console_link's --json DATA works too, when
+    DATA is JSON); any other --json is the global option.
 
     JSON (global --json): {"status": 200, "headers": {...}, "body": parsed JSON or text}
     """
     state = state_of(ctx)
     parsed_headers = _parse_headers(headers)
     if data is not None and json_body is not None:
-        raise click.UsageError("Use either -d/--data or --json, not both")
+        raise click.UsageError("Use either -d/--data or --json-body, not both")
     body_value: Any = None
     if json_body is not None:
         try:
             body_value = _json.loads(json_body)
         except ValueError as exc:
-            raise click.BadParameter(f"invalid JSON: {exc}", param_hint="'--json'") from None
+            raise click.BadParameter(f"invalid JSON: {exc}", param_hint="'--json-body'") from None
     env = load_environment(state)
     attribute = _CLUSTER_NAMES[cluster.lower()]
     if getattr(env, attribute) is None:
@@ -295,7 +331,7 @@ def curl(
     required=True,
     help="The cluster to write to.",
 )
-@click.option("--index-name", required=True, help="The index to write to.")
+@click.option("--index-name", type=NAME, required=True, help="The index to write to.")
 @click.option(
     "--doc-size-bytes",
     type=click.IntRange(min=1),
@@ -306,7 +342,7 @@ def curl(
 @click.option("--num-docs", type=click.IntRange(min=1), default=None, help="Documents to insert.")
 @click.option(
     "--target-size-mb",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min=0, min_open=True),
     default=None,
     help="Insert this many MiB of documents instead of --num-docs.",
 )

@@ -10,6 +10,7 @@ import click
 
 from ._app import state_of
 from ._output import confirm, emit
+from ._params import Duration
 from ._run import load_environment, require, run_with_env
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ def describe_topic_records(ctx: click.Context, topic: str | None, topic_option: 
 )
 @click.option(
     "--pod-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Duration(),
     default=DUMP_POD_TIMEOUT,
     show_default=True,
     help="Seconds the pod may take to become ready.",

@@ -8,6 +8,7 @@ import click
 
 from ._app import state_of
 from ._output import emit
+from ._params import FiniteFloat
 from ._run import run_with_env
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def list_(ctx: click.Context, all_: bool) -> None:
 )
 @click.option(
     "--lookback",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min=0, min_open=True),
     default=60.0,
     show_default=True,
     help="Minutes back from now.",

@@ -88,8 +88,11 @@ def emit(state: CliState, data: Any, text: str | Callable[[], Any] | None = None
 def confirm(question: str, *, acknowledged: bool) -> None:
     """Ask before a destructive operation (on stderr, so ``--json`` output stays clean).
 
-    Raises ``click.exceptions.Exit(1)`` after "Aborting command." unless the answer is yes.
+    Raises :class:`~asyncconsole.cli._app.Declined` (exit 1, "Aborting command.") unless the
+    answer is yes.
     """
+    from ._app import Declined
+
     if acknowledged:
         return
     try:
@@ -98,8 +101,7 @@ def confirm(question: str, *, acknowledged: bool) -> None:
         agreed = False
         click.echo("", err=True)
     if not agreed:
-        click.echo("Aborting command.", err=True)
-        raise click.exceptions.Exit(1)
+        raise Declined()
 
 
 def format_eta(eta_ms: float | None) -> str:

@@ -337,7 +337,9 @@ def test_demo_forwards_every_option_to_run_demo(
     assert invoke(["demo"]).exit_code == 3
 
 
-def test_demo_interrupt_exits_130_or_0_when_kept_running(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_interrupt_exits_130_during_the_run_and_0_once_kept_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import importlib
 
     module = importlib.import_module("asyncconsole.demo")
@@ -345,6 +347,15 @@ def test_demo_interrupt_exits_130_or_0_when_kept_running(monkeypatch: pytest.Mon
     async def interrupted(**_: Any) -> int:
         raise KeyboardInterrupt
 
+    async def interrupted_while_kept(**kwargs: Any) -> int:
+        kwargs["on_done"](None)  # the run ended; the environment stays up
+        raise KeyboardInterrupt
+
     monkeypatch.setattr(module, "run_demo", interrupted)
     assert invoke(["demo"]).exit_code == 130
+    assert invoke(["demo", "--keep-running"]).exit_code == 130
+    as_json = invoke(["demo", "--json"])
+    assert as_json.exit_code == 130
+    assert json.loads(as_json.stdout)["error"]["exit_code"] == 130
+    monkeypatch.setattr(module, "run_demo", interrupted_while_kept)
     assert invoke(["demo", "--keep-running"]).exit_code == 0
