@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._app import state_of
-from ._output import emit, format_eta, progress_bar, spinner
+from ._output import emit, format_eta, progress_bar, spinner, status_lines
 from ._params import Duration
 from ._run import run_with_env
 
@@ -193,7 +193,7 @@ def status(ctx: click.Context, deep_check: bool, watch: bool, interval: float) -
                 await env.clock.sleep(interval)
 
     report = run_with_env(state, body, needs=("backfill",))
-    emit(state, report.to_dict(), report.render())
+    emit(state, report.to_dict(), lambda: status_lines(report.render(), report.status.value))
 
 
 @backfill.command()

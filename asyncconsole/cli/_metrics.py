@@ -47,7 +47,7 @@ def list_(ctx: click.Context, all_: bool) -> None:
         return await _metrics(env).list(recent=not all_)
 
     names = run_with_env(state, body, needs=("metrics",))
-    emit(state, names.to_dict(), names.render())
+    emit(state, names.to_dict(), lambda: names)  # a table: component, metric
 
 
 @metrics.command("get-data")
@@ -96,4 +96,4 @@ def get_data(
         )
 
     report = run_with_env(state, body, needs=("metrics",))
-    emit(state, report.to_dict(), report.render())
+    emit(state, report.to_dict(), lambda: report)  # the query, then one row per time

@@ -30,6 +30,7 @@ __all__ = [
     "print_renderable",
     "progress_bar",
     "spinner",
+    "status_lines",
 ]
 
 
@@ -83,6 +84,22 @@ def emit(state: CliState, data: Any, text: str | Callable[[], Any] | None = None
             click.echo(shown)
     else:
         print_renderable(state, shown)
+
+
+def status_lines(text: str, status: str) -> Any:
+    """``text`` (lines) as a rich renderable whose first line shows ``status`` in its colour
+    (green for RUNNING, grey for STOPPED...); plain text when not on a terminal."""
+    from rich.text import Text
+
+    from .._display import TONES, badge
+
+    shown = Text(text)
+    tone = badge(status).tone
+    first = text.split("\n", 1)[0]
+    at = first.rfind(status)
+    if tone is not None and at >= 0:
+        shown.stylize(f"bold {TONES[tone][0]}", at, at + len(status))
+    return shown
 
 
 def confirm(question: str, *, acknowledged: bool) -> None:

@@ -77,6 +77,7 @@ DEEP_SNAPSHOT = {
     "shard_total", "shard_complete", "shard_failed", "indexes",
 }  # fmt: skip
 SCALED = {"action", "units", "message"}
+REPLAY_SCALED = {*SCALED, "workers"}  # the counts the text shows
 BACKFILL_STATUS = {"status", "message", "workers", "deep", "deep_error"}
 KAFKA_RESULT = {"operation", "argv", "exit_code", "output", "stderr", "duration"}
 METADATA_RESULT = {"command", "argv", "exit_code", "success", "output", "stderr", "duration"}
@@ -287,10 +288,14 @@ BACKFILL = [
 ]
 
 REPLAY = [
-    step("replay start", keys=SCALED),
-    step("replay scale 2", keys=SCALED),
+    step("replay start", keys=REPLAY_SCALED),
+    step(
+        "replay scale 2",
+        keys=REPLAY_SCALED,
+        check=_expect(lambda doc: doc["workers"]["desired"], 2),
+    ),
     step("replay status", keys={"status", "message", "workers"}),
-    step("replay stop", keys=SCALED),
+    step("replay stop", keys=REPLAY_SCALED),
 ]
 
 CLUSTER_WRITES = [

@@ -161,6 +161,71 @@ def test_log_file_option(deployment: Deployment, tmp_path: Path) -> None:
     assert any("source_cluster" in line for line in lines)
 
 
+# -- human output: tables and console_link's status lines (items 5 and 10) ----------------------
+
+COUNTS_LINE = re.compile(r"^Running=\d+ Pending=\d+ Desired=\d+ Terminating=\d+$")
+
+
+def test_status_commands_print_console_links_lines(deployment: Deployment) -> None:
+    env = clean_env(deployment)
+    config = str(deployment.config)
+    backfill = cli("--config-file", config, "backfill", "status", env=env)
+    assert backfill.returncode == 0, backfill.stderr
+    lines = backfill.stdout.splitlines()
+    assert lines[:2] == ["Backfill workers: STOPPED", "Pods - Running: 0, Pending: 0, Desired: 0"]
+    assert "Backfill status: Pending" in lines  # console_link's deep block (Kubernetes: always)
+
+    scaled = cli("--config-file", config, "replay", "scale", "2", env=env)
+    assert scaled.returncode == 0, scaled.stderr
+    assert scaled.stdout.splitlines()[0] == "Replayer scaled successfully."
+    assert COUNTS_LINE.match(scaled.stdout.splitlines()[1]), scaled.stdout
+    status = cli("--config-file", config, "replay", "status", env=env).stdout.splitlines()
+    assert len(status) == 2
+    assert re.match(r"^Replayer: (STARTING|RUNNING)$", status[0]), status
+    assert COUNTS_LINE.match(status[1]), status  # one line, also on Kubernetes
+    assert status[1].endswith("Desired=2 Terminating=0")
+    for text in (backfill.stdout, scaled.stdout, "\n".join(status)):
+        assert "BackfillStatus." not in text
+        assert "ReplayStatus." not in text
+
+    as_json = cli("--config-file", config, "--json", "replay", "scale", "3", env=env)
+    assert one_document(as_json.stdout)["workers"]["desired"] == 3  # the counts the text shows
+    stopped = one_document(cli("--config-file", config, "--json", "replay", "stop", env=env).stdout)
+    assert stopped["units"] == 0
+    assert set(stopped["workers"]) == {"running", "pending", "desired", "terminating"}
+
+
+def test_metrics_are_tables(deployment: Deployment, tmp_path: Path) -> None:
+    from asyncconsole.demo import DemoPrometheusServer, MetricsFeed
+
+    prometheus = deployment.loop.run(DemoPrometheusServer().open())
+    try:
+        deployment.loop.call(lambda: MetricsFeed(prometheus).backfill_history(minutes=5))
+        config = tmp_path / "with-metrics.yaml"
+        loaded = yaml.safe_load(deployment.config.read_text())
+        loaded["metrics_source"] = {"prometheus": {"endpoint": prometheus.url}}
+        config.write_text(yaml.safe_dump(loaded))
+        env = clean_env(deployment)
+        listed = cli("--config-file", str(config), "metrics", "list", env=env)
+        assert listed.returncode == 0, listed.stderr
+        rows = [line.split() for line in listed.stdout.splitlines()]
+        assert any(r[1:4] == ["Component", "┃", "Metric"] for r in rows), listed.stdout
+        assert ["│", "replayer", "│", "kafkaCommitCount", "│"] in rows
+        assert "{" not in listed.stdout  # not a printed dict
+
+        data = cli(
+            "--config-file", str(config), "metrics", "get-data", "replayer", "kafkaCommitCount",
+            "--lookback", "5", env=env,
+        )  # fmt: skip
+        assert data.returncode == 0, data.stderr
+        rows = [line.split() for line in data.stdout.splitlines()]
+        assert ["│", "Metric", "│", "kafkaCommitCount", "│"] in rows
+        assert "timestamp" in data.stdout
+        assert "[(" not in data.stdout  # not a printed list of tuples
+    finally:
+        deployment.loop.run(prometheus.aclose())
+
+
 # -- exactly one JSON document, however the run ends (item 7) ----------------------------------
 
 

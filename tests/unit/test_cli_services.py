@@ -58,7 +58,7 @@ def test_backfill_status_text_and_json(servers: Servers, fakes: Fakes) -> None:
     text = invoke(["backfill", "status"], config=config, fakes=fakes)
     assert text.exit_code == 0, text.stderr
     assert text.stdout.startswith(
-        "BackfillStatus.STOPPED\nPods - Running: 0, Pending: 0, Desired: 0"
+        "Backfill workers: STOPPED\nPods - Running: 0, Pending: 0, Desired: 0"
     )
     assert "Backfill status: Pending" in text.stdout  # k8s always checks the working state
 
@@ -155,13 +155,16 @@ def test_replay_commands(servers: Servers, fakes: Fakes) -> None:
     config = servers.config(replay=K8S_REPLAY)
     started = invoke(["replay", "start"], config=config, fakes=fakes)
     assert started.exit_code == 0
-    assert started.stdout.startswith("Replayer started successfully.\nPods - Running:")
+    assert started.stdout == (
+        "Replayer started successfully.\nRunning=0 Pending=2 Desired=2 Terminating=0\n"
+    )
     assert json.loads(
         invoke(["--json", "replay", "scale", "4"], config=config, fakes=fakes).stdout
     ) == {
         "action": "scale",
         "units": 4,
         "message": "Replayer scaled successfully.",
+        "workers": {"running": 0, "pending": 4, "desired": 4, "terminating": 0},
     }
     status = json.loads(invoke(["--json", "replay", "status"], config=config, fakes=fakes).stdout)
     assert status["workers"]["desired"] == 4
@@ -170,7 +173,7 @@ def test_replay_commands(servers: Servers, fakes: Fakes) -> None:
     assert stopped.stdout.startswith("Replayer stopped successfully.")
     assert _replicas(fakes, "replayer") == [2, 4, 0]
     text = invoke(["replay", "status"], config=config, fakes=fakes)
-    assert text.stdout.startswith("ReplayStatus.")
+    assert text.stdout.startswith("Replayer: ")
     described = json.loads(
         invoke(["--json", "replay", "describe"], config=config, fakes=fakes).stdout
     )
@@ -193,7 +196,12 @@ def test_metrics_list_and_get_data(fakes: Fakes) -> None:
     listed = invoke(["--json", "metrics", "list"], config=config, fakes=fakes)
     assert listed.exit_code == 0, listed.stderr
     assert json.loads(listed.stdout)["replayer"] == ["kafkaCommitCount"]
-    assert "kafkaCommitCount" in invoke(["metrics", "list"], config=config, fakes=fakes).stdout
+    shown = invoke(["metrics", "list"], config=config, fakes=fakes).stdout
+    assert any(
+        line.split() == ["│", "replayer", "│", "kafkaCommitCount", "│"]
+        for line in shown.splitlines()
+    )
+    assert "{" not in shown  # a table, not a printed Python dict
 
     data = json.loads(
         invoke(
@@ -219,7 +227,9 @@ def test_metrics_list_and_get_data(fakes: Fakes) -> None:
     text = invoke(
         ["metrics", "get-data", "replayer", "kafkaCommitCount"], config=config, fakes=fakes
     )
-    assert "Metric Name: kafkaCommitCount" in text.stdout
+    lines = text.stdout.splitlines()
+    assert any(line.split() == ["│", "Metric", "│", "kafkaCommitCount", "│"] for line in lines)
+    assert "[(" not in text.stdout  # a table, not a printed Python list of tuples
     assert invoke(["metrics", "get-data", "nobody", "x"], config=config, fakes=fakes).exit_code == 2
 
 

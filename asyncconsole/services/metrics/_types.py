@@ -43,7 +43,8 @@ class MetricNames(DisplayMixin, dict[str, list[str]]):
         return self.render()
 
     def _display_tables(self) -> Table:
-        return table(["component", "metrics"], self.items())
+        rows = [(component, name) for component, found in self.items() for name in found]
+        return table(["Component", "Metric"], rows, title="Metrics")
 
 
 @dataclass(frozen=True, slots=True)
