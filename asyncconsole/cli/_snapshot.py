@@ -86,16 +86,29 @@ def create(
     state = state_of(ctx)
 
     async def body(env: Environment) -> Any:
+        from .._errors import SnapshotExistsError
+
         with progress_bar(state, f"Snapshot {name or _snapshot(env).name}") as bar:
-            return await _snapshot(env).create(
-                wait=wait,
-                max_snapshot_rate_mb_per_node=max_snapshot_rate_mb_per_node,
-                name=name,
-                replace=replace,
-                timeout=timeout,
-                poll_interval=poll_interval,
-                on_progress=_on_progress(bar) if wait else None,
-            )
+            try:
+                return await _snapshot(env).create(
+                    wait=wait,
+                    max_snapshot_rate_mb_per_node=max_snapshot_rate_mb_per_node,
+                    name=name,
+                    replace=replace,
+                    timeout=timeout,
+                    poll_interval=poll_interval,
+                    on_progress=_on_progress(bar) if wait else None,
+                )
+            except SnapshotExistsError as exc:
+                # the library's message names its keyword arguments; say it with the options
+                taken = exc.context.get("snapshot", name or _snapshot(env).name)
+                raise SnapshotExistsError(
+                    f"Snapshot '{taken}' already exists in repository "
+                    f"'{exc.context.get('repository', _snapshot(env).repo_name)}'. "
+                    f"Take an incremental snapshot under a new name (--name {taken}-2), "
+                    "or delete the old one first (--replace).",
+                    **exc.context,
+                ) from None
 
     result = run_with_env(state, body, needs=("snapshot",))
     emit(state, result.to_dict(), str(result))

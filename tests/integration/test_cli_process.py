@@ -348,6 +348,25 @@ def test_an_empty_name_is_a_usage_error_naming_the_option(deployment: Deployment
     assert one_document(listed.stdout)["snapshots"] == []
 
 
+def test_errors_name_the_options_not_python_calls(deployment: Deployment) -> None:
+    env = clean_env(deployment)
+    config = str(deployment.config)
+    first = cli("--config-file", config, "snapshot", "create", "--wait", env=env)
+    assert first.returncode == 0, first.stderr
+    again = cli("--config-file", config, "snapshot", "create", env=env)
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+    assert "--name e2e-2" in again.stderr
+    assert "--replace" in again.stderr
+    assert "create(" not in again.stderr
+    assert "replace=True" not in again.stderr
+    error = one_document(
+        cli("--config-file", config, "--json", "snapshot", "create", env=env).stdout
+    )
+    assert error["error"]["type"] == "SnapshotExistsError"
+    assert "(--replace)" in error["error"]["message"]
+
+
 # -- first run: no config, `init` (item 4) ------------------------------------------------------
 
 

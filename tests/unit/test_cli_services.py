@@ -251,8 +251,11 @@ def test_metadata_streams_the_tool_and_passes_arguments_through(
 ) -> None:
     fakes.executor.script(lambda argv: "evaluate" in argv, stdout="Would create index logs\nDone\n")
     config = _metadata_config(servers)
+    # after `--`, --help is the tool's (before it, asyncconsole's own, needing no config)
     result = invoke(
-        ["metadata", "evaluate", "--index-allowlist", "logs", "--help"], config=config, fakes=fakes
+        ["metadata", "evaluate", "--index-allowlist", "logs", "--", "--help"],
+        config=config,
+        fakes=fakes,
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "Would create index logs\nDone\nCommand executed successfully\n"
