@@ -195,6 +195,16 @@ def test_status_commands_print_console_links_lines(deployment: Deployment) -> No
     assert set(stopped["workers"]) == {"running", "pending", "desired", "terminating"}
 
 
+def test_deep_snapshot_status_counts_the_documents(deployment: Deployment) -> None:
+    env = clean_env(deployment)
+    config = str(deployment.config)
+    assert cli("--config-file", config, "snapshot", "create", "--wait", env=env).returncode == 0
+    deep = one_document(
+        cli("--config-file", config, "--json", "snapshot", "status", "--deep-check", env=env).stdout
+    )
+    assert [(i["name"], i["document_count"]) for i in deep["indexes"]] == [("logs", 5)]
+
+
 def test_metrics_are_tables(deployment: Deployment, tmp_path: Path) -> None:
     from asyncconsole.demo import DemoPrometheusServer, MetricsFeed
 
