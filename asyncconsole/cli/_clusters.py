@@ -17,7 +17,7 @@ from ._run import NOT_SET, load_environment, require, run_with_env
 if TYPE_CHECKING:
     from ..environment import Environment
     from ..infra.http import HttpResponse
-    from ..services.clusters import Cluster
+    from ..services.clusters import Cluster, GenerateDataProgress
 
 __all__ = ["clusters"]
 
@@ -385,9 +385,16 @@ def generate_data(
     chosen: Cluster = require(env, attribute)
 
     async def body(_env: Environment) -> Any:
-        from ._output import spinner
+        from ._output import progress_bar
 
-        with spinner(state, f"Inserting documents into {index_name}..."):
+        with progress_bar(state, f"Inserting into {index_name}") as bar:
+
+            def show(now: GenerateDataProgress) -> None:
+                bar.update(
+                    now.percent,
+                    f"{now.inserted:,}/{now.requested:,} docs  {now.rate:,.0f} docs/s",
+                )
+
             return await chosen.generate_data(
                 index_name,
                 num_docs=num_docs,
@@ -395,6 +402,7 @@ def generate_data(
                 doc_size_bytes=doc_size_bytes,
                 batch_size=batch_size,
                 max_concurrency=concurrency,
+                on_progress=show,
             )
 
     result = run_with_env(state, body, needs=(attribute,), env=env)

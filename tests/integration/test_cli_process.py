@@ -205,6 +205,61 @@ def test_deep_snapshot_status_counts_the_documents(deployment: Deployment) -> No
     assert [(i["name"], i["document_count"]) for i in deep["indexes"]] == [("logs", 5)]
 
 
+def test_archive_into_a_directory_named_with_a_slash(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    deployment.loop.call(lambda: deployment.target.seed_working_state(completed=2))
+    wanted = tmp_path / "archives"  # does not exist yet
+    done = cli(
+        "--config-file", str(deployment.config), "--json", "backfill", "archive",
+        "--path", f"{wanted}/", env=clean_env(deployment),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    written = Path(one_document(done.stdout)["path"])
+    assert written.parent == wanted
+    assert re.fullmatch(r"working_state_backup_\d{14}\.json", written.name)
+    assert isinstance(json.loads(written.read_text()), list)
+
+
+def _on_a_terminal(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run the CLI with stdout on a pseudo-terminal (what it draws there), stderr captured."""
+    import pty
+
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-m", "asyncconsole.cli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env={**env, "COLUMNS": "160", "TERM": "xterm"},
+    ) as process:
+        os.close(follower)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the process closed the terminal
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        code = process.wait(timeout=60)
+    os.close(leader)
+    return code, drawn.decode(errors="replace")
+
+
+def test_generate_data_shows_its_count_and_rate(deployment: Deployment) -> None:
+    code, drawn = _on_a_terminal(
+        "--config-file", str(deployment.config), "clusters", "generate-data", "--cluster",
+        "source", "--index-name", "generated", "--num-docs", "300", "--batch-size", "50",
+        env=clean_env(deployment),
+    )  # fmt: skip
+    assert code == 0, drawn
+    assert "/300 docs" in drawn  # the live count
+    assert "docs/s" in drawn  # and rate
+    assert "Inserted 300 of 300 documents into generated" in drawn
+
+
 def test_metrics_are_tables(deployment: Deployment, tmp_path: Path) -> None:
     from asyncconsole.demo import DemoPrometheusServer, MetricsFeed
 
