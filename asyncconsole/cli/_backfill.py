@@ -29,6 +29,24 @@ def _describe_text(data: dict[str, Any]) -> str:
     return yaml.safe_dump(data, sort_keys=False).rstrip()
 
 
+_pipeline_option = click.option(
+    "--pipeline-name",
+    default=None,
+    help="console_link's pipeline of an OpenSearch Ingestion backfill; a reindex-from-snapshot "
+    "backfill has none, so it is ignored (with a note).",
+)
+
+
+def _no_pipelines(pipeline_name: str | None) -> None:
+    # Accepted so console_link's command lines keep working; said, not silently dropped.
+    if pipeline_name is not None:
+        click.echo(
+            f"Note: --pipeline-name {pipeline_name} ignored: a reindex-from-snapshot backfill "
+            "has no pipelines.",
+            err=True,
+        )
+
+
 @click.group()
 def backfill() -> None:
     """Start, scale, stop and follow the reindex-from-snapshot backfill."""
@@ -70,22 +88,26 @@ def _scaled(ctx: click.Context, action: str, units: int | None, message: str) ->
 
 
 @backfill.command()
+@_pipeline_option
 @click.pass_context
-def start(ctx: click.Context) -> None:
+def start(ctx: click.Context, pipeline_name: str | None) -> None:
     """Start the configured number of workers (`scale`, default 5).
 
     JSON: {"action": "start", "units": N, "message": ...}
     """
+    _no_pipelines(pipeline_name)
     _scaled(ctx, "start", None, "Backfill started successfully.")
 
 
 @backfill.command()
+@_pipeline_option
 @click.pass_context
-def pause(ctx: click.Context) -> None:
+def pause(ctx: click.Context, pipeline_name: str | None) -> None:
     """Scale the workers to 0 without archiving; `start` resumes.
 
     JSON: {"action": "pause", "units": 0, "message": ...}
     """
+    _no_pipelines(pipeline_name)
     _scaled(ctx, "pause", None, "Backfill paused successfully.")
 
 
@@ -115,12 +137,20 @@ def scale(ctx: click.Context, units: int) -> None:
     default=None,
     help="Archive file or directory (default $SHARED_LOGS_DIR_PATH/backfill_working_state).",
 )
+@_pipeline_option
 @click.pass_context
-def stop(ctx: click.Context, no_archive: bool, timeout: float, path: str | None) -> None:
+def stop(
+    ctx: click.Context,
+    no_archive: bool,
+    timeout: float,
+    path: str | None,
+    pipeline_name: str | None,
+) -> None:
     """Scale to 0, wait until the workers are gone, then archive the working state.
 
     JSON: {"action": "stop", "units": 0, "archive": path | null, "message": ...}
     """
+    _no_pipelines(pipeline_name)
     state = state_of(ctx)
 
     async def body(env: Environment) -> Any:

@@ -36,9 +36,12 @@ def stream_of(env: Environment, session: str | None = None) -> FailedDocumentStr
 
 _session_option = click.option(
     "--session",
+    "--migration",
+    "session",
     type=NAME,
     default=None,
-    help="Read this session instead of the configured one (e.g. an earlier run).",
+    help="Read this session instead of the configured one (e.g. an earlier run); "
+    "--migration is console_link's name for it.",
 )
 
 
