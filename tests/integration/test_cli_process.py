@@ -448,6 +448,20 @@ def test_no_config_says_how_to_get_one(tmp_path: Path) -> None:
     assert any("asyncconsole init" in hint for hint in as_json["error"]["hints"])
 
 
+def test_an_endpoint_without_a_scheme_is_named_not_echoed(tmp_path: Path) -> None:
+    config = tmp_path / "services.yaml"
+    config.write_text(
+        "target_cluster:\n  endpoint: admin:s3cret@localhost:9200\n  no_auth:\n"
+        "metrics_source:\n  prometheus:\n    endpoint: localhost:9090\n"
+    )
+    done = cli("--config-file", str(config), "check")
+    assert done.returncode == 2
+    assert "  target_cluster.endpoint: must start with http:// or https://" in done.stderr
+    assert "  metrics_source.prometheus.endpoint: must start with http://" in done.stderr
+    assert "s3cret" not in done.stderr
+    assert "localhost" not in done.stderr
+
+
 def test_init_writes_a_starter_and_never_overwrites(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASYNCCONSOLE_")}
     written = cli("init", env=env, cwd=tmp_path)
