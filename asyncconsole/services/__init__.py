@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from .metrics import (
         MetricData,
         MetricNames,
+        MetricSeriesList,
         MetricsService,
     )
     from .replay import (
@@ -128,6 +129,7 @@ _LAZY: dict[str, str] = {
     "MetadataResult": ".metadata",
     "MetricData": ".metrics",
     "MetricNames": ".metrics",
+    "MetricSeriesList": ".metrics",
     "MetricsService": ".metrics",
     "Replay": ".replay",
     "ReplayStatus": ".replay",
@@ -204,6 +206,7 @@ __all__ = [
     "MetadataResult",
     "MetricData",
     "MetricNames",
+    "MetricSeriesList",
     "MetricsService",
     "PartitionRecords",
     "PartitionTimeLag",
