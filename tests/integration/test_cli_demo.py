@@ -200,6 +200,11 @@ READ_ONLY = [
     step("clusters connection-check --cluster source", keys={"source_cluster"}),
     step("clusters cat-indices", keys={"source_cluster", "target_cluster"}),
     step("clusters cat-indices --refresh --cluster source", keys={"source_cluster"}),
+    step(
+        "clusters cat-indices --source source --target target",
+        keys={"source_cluster", "target_cluster"},
+    ),
+    step("clusters cat-indices --source source2", exit=2),  # console_link's catalog name
     step("clusters curl source /", keys={"status", "headers", "body"}),
     step("clusters curl target /no-such-index", exit=1),  # HTTP 404
     step("backfill describe"),
@@ -335,6 +340,16 @@ TOOLS = [
         full=True,
         keys={"topics", *KAFKA_RESULT},
         check=_expect(lambda doc: doc["topics"], ["logging-traffic-topic", "__consumer_offsets"]),
+    ),
+    step(
+        "kafka list-topics --kafka default",
+        full=True,
+        keys={"topics", *KAFKA_RESULT},
+    ),
+    step(
+        "failed-document-stream location --migration earlier",
+        full=True,
+        keys={"location", "bucket", "prefix", "session"},
     ),
     step(
         "kafka list-consumer-groups",
