@@ -51,25 +51,28 @@ def _state(ctx: click.Context) -> CliState:
     return state_of(ctx)
 
 
-def _given(ctx: click.Context, param: click.Parameter) -> bool:
-    """Whether the user set the option (on the command line or in the environment)."""
+def _takes(ctx: click.Context, param: click.Parameter) -> bool:
+    """Whether this occurrence of a global option sets its value: one given on the command
+    line always does (a later one wins); one from the environment only while the command
+    line has not given it, at any level (each level reads the same variable)."""
     assert param.name is not None
-    return ctx.get_parameter_source(param.name) not in (
-        None,
-        ParameterSource.DEFAULT,
-        ParameterSource.DEFAULT_MAP,
-    )
+    source = ctx.get_parameter_source(param.name)
+    typed: set[str] = ctx.meta.setdefault("asyncconsole.command_line", set())  # shared by levels
+    if source is ParameterSource.COMMANDLINE:
+        typed.add(param.name)
+        return True
+    return source is ParameterSource.ENVIRONMENT and param.name not in typed
 
 
 def _set_config_file(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None and _given(ctx, param):
+    if value is not None and _takes(ctx, param):
         state = _state(ctx)
         state.config_file = value
         state.config_file_given = True
 
 
 def _set_kubeconfig(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None and _given(ctx, param):
+    if value is not None and _takes(ctx, param):
         _state(ctx).kubeconfig = value
 
 
@@ -88,7 +91,7 @@ def _set_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None
 
 
 def _set_log_file(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None:
+    if value is not None and _takes(ctx, param):
         state = _state(ctx)
         state.log_file = value
         configure_logging(state)

@@ -140,6 +140,7 @@ def test_every_global_option_reads_its_environment_variable(
     older = clean_env(deployment, ASYNCCONSOLE_CONFIG=str(tmp_path / "missing.yaml"))
     assert cli("check", env=older).returncode == 2
     assert cli("check", "--config-file", str(deployment.config), env=older).returncode == 0
+    assert cli("--config-file", str(deployment.config), "check", env=older).returncode == 0
 
     kube = clean_env(deployment, ASYNCCONSOLE_KUBECONFIG=deployment.env["KUBECONFIG"])
     kube.pop("KUBECONFIG")
