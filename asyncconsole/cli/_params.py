@@ -35,7 +35,7 @@ class Duration(FiniteFloat):
     def __init__(self, *, allow_zero: bool = False) -> None:
         super().__init__(min=0, min_open=not allow_zero)
 
-    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
         return "SECONDS"
 
 
