@@ -1,4 +1,5 @@
-"""Developer sessions, run in the current environment (`pip install -e . --group dev`).
+"""Developer sessions, run in the current environment (`python -m pip install -U pip`, then
+`pip install -e . --group dev`: the pip a fresh virtualenv ships does not know --group).
 
 `scripts/test-all.sh` installs the peers and the environment, then runs the CI sessions.
 """

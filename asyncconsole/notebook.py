@@ -6,8 +6,9 @@ asyncconsole[notebook]`` brings both)::
     from asyncconsole.notebook import plot, to_dataframe
 
     series = await env.metrics.get_data("replayer", "kafkaCommitCount")
+    series                              # a table in Jupyter (a MetricSeriesList)
     frame = to_dataframe(series)        # index: UTC timestamps; one column per series
-    plot(series)                        # a matplotlib Axes, drawn inline in Jupyter
+    plot(series)                        # one axes per metric, drawn inline in Jupyter
 
 A single :class:`~asyncconsole.infra.metrics.MetricSeries` has the same as methods
 (``series.to_dataframe()``, ``series.plot()``) and draws itself as a table in Jupyter and in
@@ -88,35 +89,88 @@ def to_dataframe(series: MetricSeries | Iterable[MetricSeries]) -> Any:
     return pd.DataFrame(data, index=index, dtype="float64")
 
 
+def _metrics(found: list[MetricSeries]) -> dict[str, list[MetricSeries]]:
+    """The series grouped by metric (``component/name``), in first-seen order."""
+    groups: dict[str, list[MetricSeries]] = {}
+    for one in found:
+        groups.setdefault(f"{one.component}/{one.name}", []).append(one)
+    return groups
+
+
 def plot(
     series: MetricSeries | Iterable[MetricSeries],
     *,
     ax: Any = None,
     title: str | None = None,
 ) -> Any:
-    """Plot every series against time in one call; returns the matplotlib ``Axes``.
+    """Plot series against time in one call, readably: one axes per metric (each metric has
+    its own unit and scale, so two metrics never share a y axis), stacked on one time axis;
+    each y axis is labelled with its metric and statistic, and the legend sits outside the
+    plot, to the right, so it never covers a line.
 
     Args:
         series: One series or several (one line each).
-        ax: Draw into these axes (default: a new figure).
-        title: Axes title (default: the metric names and statistic).
+        ax: Draw into these axes: one for the series of one metric, or a sequence with one
+            per metric (default: a new figure).
+        title: The title (default: the metric names and statistics).
+
+    Returns:
+        The matplotlib ``Axes`` when the series are of one metric, else the list of ``Axes``,
+        one per metric in the order the series came.
 
     Raises:
         ImportError: pandas or matplotlib is not installed.
+        ValueError: ``ax`` does not hold one axes per metric.
     """
     found = _as_list(series)
-    frame = to_dataframe(found)
+    to_dataframe([])  # the pandas check, before matplotlib's
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ImportError("plot needs matplotlib: pip install 'asyncconsole[notebook]'") from exc
+    groups = _metrics(found)
     if title is None:
-        names = sorted({f"{one.component}/{one.name}" for one in found})
         stats = sorted({one.statistic.value for one in found})
-        title = f"{', '.join(names) or 'no series'} ({', '.join(stats) or '-'})"
-    axes = frame.plot(ax=ax, title=title, marker=".")
-    axes.set_xlabel("time (UTC)")
-    return axes
+        title = f"{', '.join(sorted(groups)) or 'no series'} ({', '.join(stats) or '-'})"
+    count = max(1, len(groups))
+    if ax is None:
+        figure, grid = plt.subplots(
+            nrows=count,
+            sharex=True,
+            squeeze=False,
+            figsize=(9, 1.2 + 2.4 * count),
+            layout="constrained",
+        )
+        axes = [row[0] for row in grid]
+    else:
+        # one Axes, a list of them, or the array plt.subplots() returns
+        axes = (
+            list(ax.flat)
+            if hasattr(ax, "flat")
+            else list(ax)
+            if isinstance(ax, list | tuple)
+            else [ax]
+        )
+        if len(axes) != count:
+            raise ValueError(f"ax: {len(axes)} axes given for {count} metrics (one each)")
+        figure = axes[0].figure
+    for axis, (metric, members) in zip(axes, groups.items(), strict=False):
+        frame = to_dataframe(members)
+        # the axis names the metric; the legend tells its series apart (labels, or the metric)
+        frame.columns = [str(c).removeprefix(metric) or metric for c in frame.columns]
+        frame.plot(ax=axis, marker=".", legend=False)
+        statistic = ", ".join(sorted({one.statistic.value for one in members}))
+        axis.set_ylabel(f"{metric}\n({statistic})")
+        axis.grid(alpha=0.3)
+        axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+    for axis in axes:
+        axis.set_xlabel("")
+    axes[-1].set_xlabel("time (UTC)")
+    if len(axes) == 1:
+        axes[0].set_title(title)
+    else:
+        figure.suptitle(title)
+    return axes[0] if len(axes) == 1 else axes
 
 
 def _series_table(

@@ -1,8 +1,9 @@
 """The ``asyncconsole`` command line: console_link's ``console`` on the async SDK.
 
-``asyncconsole [--config-file F] [--json] [-v|-vv] [--version] GROUP COMMAND [options]``;
-exit codes 0 success, 1 an operation failed, 2 usage or configuration error. The command
-reference and every command's ``--json`` schema: ``docs/cli.md``.
+``asyncconsole [--config-file F] [--json] [-v|-vv] [--version] GROUP COMMAND [options]``, the
+global options also anywhere after the command; exit codes 0 success, 1 an operation failed,
+2 usage or configuration error, 130 interrupted. The command reference and every command's
+``--json`` schema: ``docs/cli.md``.
 
 Importing this package loads click and nothing of the SDK's backends; each group is
 imported when it runs.
@@ -14,9 +15,17 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from ._app import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, CliState, LazyGroup, cli
+from ._app import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, CliState, LazyGroup, RootGroup, cli
 
-__all__ = ["CONFIG_ENV_VAR", "DEFAULT_CONFIG_PATH", "CliState", "LazyGroup", "cli", "main"]
+__all__ = [
+    "CONFIG_ENV_VAR",
+    "DEFAULT_CONFIG_PATH",
+    "CliState",
+    "LazyGroup",
+    "RootGroup",
+    "cli",
+    "main",
+]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

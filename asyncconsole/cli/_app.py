@@ -3,12 +3,15 @@
 Nothing here imports a service or a backend library: ``asyncconsole --help`` and
 ``--version`` stay fast. A group's module is imported only when that group runs (or its own
 ``--help`` is asked for); the services are imported inside the commands.
+
+Every way a run can end goes through :meth:`RootGroup.main`: a result, a failure (exit 1), a
+usage or configuration error (exit 2), a declined confirmation (exit 1) or Ctrl-C (exit 130);
+with ``--json`` each prints exactly one JSON document on stdout.
 """
 
 from __future__ import annotations
 
 import importlib
-import logging
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ._globals import (
+    CONFIG_ENV_VAR,
+    DEFAULT_CONFIG_PATH,
+    ENV_PREFIX,
+    configure_logging,
+    share_global_options,
+)
+
 if TYPE_CHECKING:
     from ..environment import Environment
 
@@ -24,23 +35,21 @@ __all__ = [
     "CONFIG_ENV_VAR",
     "DEFAULT_CONFIG_PATH",
     "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
     "CliState",
+    "Declined",
     "LazyGroup",
+    "RootGroup",
     "cli",
 ]
-
-DEFAULT_CONFIG_PATH = "/config/migration_services.yaml"
-"""console_link's default ``--config-file`` (equal to ``asyncconsole.config.DEFAULT_CONFIG_PATH``,
-repeated here so that ``--help`` does not import pydantic)."""
-
-CONFIG_ENV_VAR = "ASYNCCONSOLE_CONFIG"
-"""Environment variable naming the config file when ``--config-file`` is not given."""
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, what shells report for a command stopped with Ctrl-C."""
 
 # name -> (module relative to this package, attribute, one-line help shown by --help)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -54,11 +63,14 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "failed_document_stream",
         "The documents the backfill could not index (S3).",
     ),
+    "init": ("._init", "init", "Write a commented starter migration_services.yaml."),
     "kafka": ("._kafka", "kafka", "Topics and consumer groups of the capture Kafka."),
     "metadata": ("._metadata", "metadata", "Migrate or evaluate metadata (templates...)."),
     "metrics": ("._metrics", "metrics", "List metrics and read their data."),
     "replay": ("._replay", "replay", "Start, scale and stop the traffic replayer."),
     "snapshot": ("._snapshot", "snapshot", "Create, follow, list and delete snapshots."),
+    "testing": ("._testing", "testing", "Run a fake server (OpenSearch, Kubernetes...)."),
+    "tuples": ("._tuples", "tuples", "Read the traffic replayer's tuple logs."),
 }
 
 
@@ -71,8 +83,11 @@ class CliState:
 
     Attributes:
         config_file: The ``migration_services.yaml`` to read.
+        config_file_given: Whether ``--config-file`` (or its variable) named it.
+        kubeconfig: One kubeconfig file for Kubernetes deployments (``--kubeconfig``).
         json: Print one JSON document instead of text.
         verbose: ``-v`` count (1: INFO logs, 2: DEBUG logs and tracebacks).
+        log_file: Where log lines go instead of stderr (``--log-file``).
         interactive: Whether to draw progress and live tables; ``None``: when stdout is a
             terminal.
         env_factory: Builds the environment from the config path (default
@@ -80,8 +95,11 @@ class CliState:
     """
 
     config_file: str = DEFAULT_CONFIG_PATH
+    config_file_given: bool = False
+    kubeconfig: str | None = None
     json: bool = False
     verbose: int = 0
+    log_file: str | None = None
     interactive: bool | None = None
     env_factory: Callable[[str], Environment] | None = None
 
@@ -103,11 +121,24 @@ def state_of(ctx: click.Context) -> CliState:
     return state
 
 
+class Declined(click.ClickException):
+    """The user answered no to a confirmation: nothing was done (exit 1)."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(self) -> None:
+        super().__init__("Aborting command.")
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)  # console_link's line, without "Error: "
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands live in modules imported only when used.
 
     ``lazy`` maps a command name to ``(module, attribute, short help)``; the short help
-    lets ``--help`` list the commands without importing them.
+    lets ``--help`` list the commands without importing them. Every command it loads gets
+    the global options (``--json`` ... anywhere on the line).
     """
 
     def __init__(
@@ -128,7 +159,7 @@ class LazyGroup(click.Group):
         command = getattr(module, attribute)
         if not isinstance(command, click.Command):  # pragma: no cover - a wiring mistake
             raise TypeError(f"{module_name}.{attribute} is not a click command")
-        self.add_command(command, cmd_name)
+        self.add_command(share_global_options(command), cmd_name)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -148,14 +179,52 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.Abort):
-            raise
-        except click.ClickException as exc:
-            # Usage errors (exit 2) keep click's text on stderr; --json adds the JSON object.
-            _json_error(ctx, type(exc).__name__, exc.format_message(), exc.exit_code)
+        except (click.exceptions.Exit, click.Abort, click.ClickException):
             raise
         except Exception as exc:
             raise click.exceptions.Exit(report_error(ctx, exc)) from None
+
+
+class RootGroup(LazyGroup):
+    """The ``asyncconsole`` group: every way a run ends is reported here, once.
+
+    click's standalone handling is replaced so that, with ``--json``, a usage error, a
+    declined confirmation and Ctrl-C also print their one JSON document, and Ctrl-C exits
+    130.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            # the caller handles what ends the run (click's contract): nothing reported here
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        argv = list(args) if args is not None else sys.argv[1:]
+        state = extra.setdefault("obj", CliState())
+        if not isinstance(state, CliState):  # pragma: no cover - a caller's mistake
+            raise TypeError("obj must be a CliState")
+        try:
+            result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else EXIT_OK
+        except click.ClickException as exc:
+            exc.show()
+            _json_error(state, argv, type(exc).__name__, exc.format_message(), exc.exit_code)
+            code = exc.exit_code
+        except click.Abort as exc:
+            if isinstance(exc.__cause__, KeyboardInterrupt):
+                click.echo("Interrupted.", err=True)
+                _json_error(state, argv, "Interrupted", "Interrupted (Ctrl-C)", EXIT_INTERRUPTED)
+                code = EXIT_INTERRUPTED
+            else:  # end of input at a prompt
+                click.echo("Aborted.", err=True)
+                _json_error(state, argv, "Aborted", "Aborted", EXIT_FAILURE)
+                code = EXIT_FAILURE
+        sys.exit(code)
 
 
 def report_error(ctx: click.Context, exc: BaseException) -> int:
@@ -168,6 +237,7 @@ def report_error(ctx: click.Context, exc: BaseException) -> int:
 
     state = state_of(ctx)
     issues: list[dict[str, str]] = []
+    hints: list[str] = list(getattr(exc, "hints", ()))
     if isinstance(exc, ConfigError):
         code = EXIT_USAGE
         # summary, then each issue once (str(exc) would repeat the issues after the summary)
@@ -176,6 +246,7 @@ def report_error(ctx: click.Context, exc: BaseException) -> int:
         for issue in exc.issues:
             lines.append(f"  {issue}")
             issues.append({"path": issue.path, "message": issue.message})
+        lines.extend(f"  {hint}" for hint in hints)
     else:
         code = EXIT_USAGE if isinstance(exc, InvalidArgumentError) else EXIT_FAILURE
         message = _one_line(exc)
@@ -184,7 +255,9 @@ def report_error(ctx: click.Context, exc: BaseException) -> int:
         traceback.print_exception(exc, file=sys.stderr)
     for line in lines:
         click.echo(line, err=True)
-    _json_error(ctx, type(exc).__name__, message, code, issues)
+    if state.json:
+        kind = getattr(exc, "json_type", type(exc).__name__)
+        _print_json_error(kind, message, code, issues, hints)
     return code
 
 
@@ -200,46 +273,45 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def _json_error(
-    ctx: click.Context,
+def _wants_json(state: CliState, argv: Sequence[str]) -> bool:
+    """Whether the run asked for JSON, also when its arguments could not be parsed (a usage
+    error stops click before any option is processed): a ``--json`` word before ``--``
+    (not ``clusters curl``'s ``--json DATA``), or ``ASYNCCONSOLE_JSON``."""
+    if state.json:
+        return True
+    words = list(argv[: argv.index("--")] if "--" in argv else argv)
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word == "--json" and not following.lstrip().startswith(("{", "[")):
+            return True
+    import os
+
+    value = os.environ.get(f"{ENV_PREFIX}_JSON", "").strip().lower()
+    return value in ("1", "true", "t", "yes", "y", "on")
+
+
+def _json_error(state: CliState, argv: Sequence[str], kind: str, message: str, code: int) -> None:
+    if _wants_json(state, argv):
+        _print_json_error(kind, message, code)
+
+
+def _print_json_error(
     kind: str,
     message: str,
     code: int,
     issues: Sequence[dict[str, str]] = (),
+    hints: Sequence[str] = (),
 ) -> None:
-    state = state_of(ctx)
-    if not state.json:
-        return
     from ._output import dumps
 
-    error = {"type": kind, "message": message, "exit_code": code, "issues": list(issues)}
+    error = {
+        "type": kind,
+        "message": message,
+        "exit_code": code,
+        "issues": list(issues),
+        "hints": list(hints),
+    }
     click.echo(dumps({"error": error}))
-
-
-class _StderrProxy:
-    """Writes to whatever ``sys.stderr`` is at the time (click's test runner swaps it)."""
-
-    def write(self, text: str) -> int:
-        return sys.stderr.write(text)
-
-    def flush(self) -> None:
-        sys.stderr.flush()
-
-
-class _CliLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The one handler the CLI installs on the ``asyncconsole`` logger."""
-
-
-def configure_logging(verbose: int) -> None:
-    """WARNING by default, INFO with ``-v``, DEBUG with ``-vv`` (to stderr)."""
-    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logger = logging.getLogger("asyncconsole")
-    for handler in [h for h in logger.handlers if isinstance(h, _CliLogHandler)]:
-        logger.removeHandler(handler)
-    handler = _CliLogHandler(_StderrProxy())
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(level)
 
 
 def _version() -> str:
@@ -256,22 +328,13 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 
 @click.group(
-    cls=LazyGroup,
+    cls=RootGroup,
     lazy=_COMMANDS,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
-@click.option(
-    "--config-file",
-    type=click.Path(dir_okay=False),
-    envvar=CONFIG_ENV_VAR,
-    show_envvar=True,
-    default=DEFAULT_CONFIG_PATH,
-    show_default=True,
-    help="The migration_services.yaml to use.",
-)
-@click.option("--json", "json_output", is_flag=True, help="Print one JSON document on stdout.")
-@click.option(
-    "-v", "--verbose", count=True, help="More logging: -v INFO, -vv DEBUG and tracebacks."
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "max_content_width": 100,
+        "auto_envvar_prefix": ENV_PREFIX,
+    },
 )
 @click.option(
     "--version",
@@ -282,14 +345,18 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     help="Show the version and exit.",
 )
 @click.pass_context
-def cli(ctx: click.Context, config_file: str, json_output: bool, verbose: int) -> None:
+def cli(ctx: click.Context) -> None:
     """Run and watch an OpenSearch/Elasticsearch migration described by
     migration_services.yaml.
 
-    Exit codes: 0 success, 1 an operation failed, 2 usage or configuration error.
+    Global options (--config-file, --kubeconfig, --json, -v, --log-file) work anywhere on
+    the line and read ASYNCCONSOLE_* environment variables. No config yet? `asyncconsole init`
+    writes a starter; `asyncconsole demo --keep-running` runs a whole environment locally.
+
+    Exit codes: 0 success, 1 an operation failed, 2 usage or configuration error,
+    130 interrupted (Ctrl-C).
     """
-    state = ctx.ensure_object(CliState)
-    state.config_file = config_file
-    state.json = state.json or json_output
-    state.verbose = max(state.verbose, verbose)
-    configure_logging(state.verbose)
+    configure_logging(state_of(ctx))
+
+
+share_global_options(cli)

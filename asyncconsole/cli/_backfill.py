@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._app import state_of
-from ._output import emit, format_eta, progress_bar, spinner
+from ._output import emit, format_eta, progress_bar, spinner, status_lines
+from ._params import Duration
 from ._run import run_with_env
 
 if TYPE_CHECKING:
@@ -26,6 +27,24 @@ def _describe_text(data: dict[str, Any]) -> str:
     import yaml
 
     return yaml.safe_dump(data, sort_keys=False).rstrip()
+
+
+_pipeline_option = click.option(
+    "--pipeline-name",
+    default=None,
+    help="console_link's pipeline of an OpenSearch Ingestion backfill; a reindex-from-snapshot "
+    "backfill has none, so it is ignored (with a note).",
+)
+
+
+def _no_pipelines(pipeline_name: str | None) -> None:
+    # Accepted so console_link's command lines keep working; said, not silently dropped.
+    if pipeline_name is not None:
+        click.echo(
+            f"Note: --pipeline-name {pipeline_name} ignored: a reindex-from-snapshot backfill "
+            "has no pipelines.",
+            err=True,
+        )
 
 
 @click.group()
@@ -69,22 +88,26 @@ def _scaled(ctx: click.Context, action: str, units: int | None, message: str) ->
 
 
 @backfill.command()
+@_pipeline_option
 @click.pass_context
-def start(ctx: click.Context) -> None:
+def start(ctx: click.Context, pipeline_name: str | None) -> None:
     """Start the configured number of workers (`scale`, default 5).
 
     JSON: {"action": "start", "units": N, "message": ...}
     """
+    _no_pipelines(pipeline_name)
     _scaled(ctx, "start", None, "Backfill started successfully.")
 
 
 @backfill.command()
+@_pipeline_option
 @click.pass_context
-def pause(ctx: click.Context) -> None:
+def pause(ctx: click.Context, pipeline_name: str | None) -> None:
     """Scale the workers to 0 without archiving; `start` resumes.
 
     JSON: {"action": "pause", "units": 0, "message": ...}
     """
+    _no_pipelines(pipeline_name)
     _scaled(ctx, "pause", None, "Backfill paused successfully.")
 
 
@@ -103,7 +126,7 @@ def scale(ctx: click.Context, units: int) -> None:
 @click.option("--no-archive", is_flag=True, help="Keep the working-state index.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=Duration(allow_zero=True),
     default=600.0,
     show_default=True,
     help="Seconds to wait for the workers to stop.",
@@ -114,12 +137,20 @@ def scale(ctx: click.Context, units: int) -> None:
     default=None,
     help="Archive file or directory (default $SHARED_LOGS_DIR_PATH/backfill_working_state).",
 )
+@_pipeline_option
 @click.pass_context
-def stop(ctx: click.Context, no_archive: bool, timeout: float, path: str | None) -> None:
+def stop(
+    ctx: click.Context,
+    no_archive: bool,
+    timeout: float,
+    path: str | None,
+    pipeline_name: str | None,
+) -> None:
     """Scale to 0, wait until the workers are gone, then archive the working state.
 
     JSON: {"action": "stop", "units": 0, "archive": path | null, "message": ...}
     """
+    _no_pipelines(pipeline_name)
     state = state_of(ctx)
 
     async def body(env: Environment) -> Any:
@@ -158,7 +189,7 @@ def _progress_detail(deep: BackfillOverallStatus) -> str:
 )
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Duration(),
     default=5.0,
     show_default=True,
     help="Seconds between checks with --watch.",
@@ -192,7 +223,7 @@ def status(ctx: click.Context, deep_check: bool, watch: bool, interval: float) -
                 await env.clock.sleep(interval)
 
     report = run_with_env(state, body, needs=("backfill",))
-    emit(state, report.to_dict(), report.render())
+    emit(state, report.to_dict(), lambda: status_lines(report.render(), report.status.value))
 
 
 @backfill.command()
@@ -221,7 +252,7 @@ def archive(ctx: click.Context, path: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask before deleting the records.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=Duration(allow_zero=True),
     default=600.0,
     show_default=True,
     help="Seconds to wait for the workers to be gone.",

@@ -11,6 +11,7 @@ import click
 
 from ._app import CliState, state_of
 from ._output import console, emit, print_renderable
+from ._params import Duration
 from ._run import run_with_env
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def _live(state: CliState, rows: LiveChecks) -> Iterator[None]:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Duration(),
     default=10.0,
     show_default=True,
     help="Seconds each component's check may take.",

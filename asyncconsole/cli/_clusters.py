@@ -11,32 +11,38 @@ import click
 
 from ._app import EXIT_FAILURE, state_of
 from ._output import confirm, dumps, emit
-from ._run import NOT_SET, load_environment, require, run_with_env
+from ._params import NAME, Duration, FiniteFloat
+from ._run import load_environment, run_with_env
+from ._selectors import (
+    ROLES,
+    check_selectors,
+    cluster_option,
+    complete_roles,
+    resolve_cluster,
+    selector_options,
+)
 
 if TYPE_CHECKING:
     from ..environment import Environment
     from ..infra.http import HttpResponse
-    from ..services.clusters import Cluster
+    from ..services.clusters import Cluster, GenerateDataProgress
 
 __all__ = ["clusters"]
 
-# What users may type for a cluster -> the environment attribute.
-_CLUSTER_NAMES = {
-    "source": "source_cluster",
-    "source_cluster": "source_cluster",
-    "target": "target_cluster",
-    "target_cluster": "target_cluster",
-    "proxy": "proxy",
-}
+# environment attribute -> the role word used in JSON ("cluster": "target")
+ROLES_OF = {attribute: role for role, attribute in ROLES.items()}
 _LABELS = {"source_cluster": "SOURCE CLUSTER", "target_cluster": "TARGET CLUSTER", "proxy": "PROXY"}
 _CURL_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH")
 
 
-def _selected(env: Environment, cluster: str | None) -> dict[str, Cluster]:
+def _selected(
+    env: Environment, cluster: str | None, selectors: dict[str, str | None]
+) -> dict[str, Cluster]:
     """The clusters a command works on: the one named, else source and target (those set)."""
     if cluster is not None:
-        attribute = _CLUSTER_NAMES[cluster.lower()]
-        return {attribute: require(env, attribute)}
+        attribute, chosen = resolve_cluster(env, cluster, selectors=selectors)
+        return {attribute: chosen}
+    check_selectors(env, selectors)
     found = {
         name: getattr(env, name)
         for name in ("source_cluster", "target_cluster")
@@ -55,11 +61,9 @@ def _label(name: str, cluster: Cluster) -> str:
     return label
 
 
-_cluster_option = click.option(
-    "--cluster",
-    type=click.Choice(["source", "target", "proxy"], case_sensitive=False),
-    default=None,
-    help="Only this cluster (default: source and target, those configured).",
+_cluster_option = cluster_option(
+    help="Only this cluster: source, target or proxy (default: source and target, those "
+    "configured)."
 )
 
 
@@ -70,8 +74,15 @@ def clusters() -> None:
 
 @clusters.command("connection-check")
 @_cluster_option
+@selector_options()
 @click.pass_context
-def connection_check(ctx: click.Context, cluster: str | None) -> None:
+def connection_check(
+    ctx: click.Context,
+    cluster: str | None,
+    source_selector: str | None,
+    target_selector: str | None,
+    proxy_selector: str | None,
+) -> None:
     """Check the connection to each cluster (exit 1 when one cannot be reached).
 
     JSON: {"source_cluster": {"connected", "message", "version", "distribution",
@@ -79,7 +90,11 @@ def connection_check(ctx: click.Context, cluster: str | None) -> None:
     """
     state = state_of(ctx)
     env = load_environment(state)
-    chosen = _selected(env, cluster)
+    chosen = _selected(
+        env,
+        cluster,
+        {"source": source_selector, "target": target_selector, "proxy": proxy_selector},
+    )
 
     async def body(_env: Environment) -> dict[str, Any]:
         names = list(chosen)
@@ -101,8 +116,16 @@ def connection_check(ctx: click.Context, cluster: str | None) -> None:
 @clusters.command("cat-indices")
 @click.option("--refresh", is_flag=True, help="Refresh the indices first (current doc counts).")
 @_cluster_option
+@selector_options()
 @click.pass_context
-def cat_indices(ctx: click.Context, refresh: bool, cluster: str | None) -> None:
+def cat_indices(
+    ctx: click.Context,
+    refresh: bool,
+    cluster: str | None,
+    source_selector: str | None,
+    target_selector: str | None,
+    proxy_selector: str | None,
+) -> None:
     """List the indices of each cluster (_cat/indices).
 
     JSON: {"source_cluster": [_cat/indices rows], "target_cluster": [...]}, plus
@@ -110,7 +133,11 @@ def cat_indices(ctx: click.Context, refresh: bool, cluster: str | None) -> None:
     """
     state = state_of(ctx)
     env = load_environment(state)
-    chosen = _selected(env, cluster)
+    chosen = _selected(
+        env,
+        cluster,
+        {"source": source_selector, "target": target_selector, "proxy": proxy_selector},
+    )
 
     async def one(target: Cluster) -> Any:
         if state.json:
@@ -155,24 +182,30 @@ def _message(error: BaseException) -> str:
 
 
 @clusters.command("clear-indices")
-@click.option(
-    "--cluster",
-    type=click.Choice(["source", "target"], case_sensitive=False),
-    default="target",
-    show_default=True,
-    help="The cluster to clear.",
-)
+@cluster_option(("source", "target"), default="target", help="The cluster to clear.")
+@selector_options(("source", "target"))
 @click.option("--acknowledge-risk", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
-def clear_indices(ctx: click.Context, cluster: str, acknowledge_risk: bool) -> None:
+def clear_indices(
+    ctx: click.Context,
+    cluster: str,
+    source_selector: str | None,
+    target_selector: str | None,
+    acknowledge_risk: bool,
+) -> None:
     """Delete every user index (and the backfill working state) on a cluster.
 
     JSON: {"cluster": "target", "deleted": [index names], "method": "wildcard"|"by_name"|"none"}
     """
     state = state_of(ctx)
     env = load_environment(state)
-    attribute = _CLUSTER_NAMES[cluster.lower()]
-    target: Cluster = require(env, attribute)
+    attribute, target = resolve_cluster(
+        env,
+        cluster,
+        roles=("source", "target"),
+        selectors={"source": source_selector, "target": target_selector},
+    )
+    cluster = ROLES_OF[attribute]
     confirm(
         f"Are you sure you want to clear all indices on the {cluster} cluster "
         f"({target.endpoint})? This deletes their data.",
@@ -183,7 +216,7 @@ def clear_indices(ctx: click.Context, cluster: str, acknowledge_risk: bool) -> N
         return await target.clear_indices(confirm=True)
 
     result = run_with_env(state, body, needs=(attribute,), env=env)
-    emit(state, {"cluster": cluster.lower(), **result.to_dict()}, str(result))
+    emit(state, {"cluster": cluster, **result.to_dict()}, str(result))
 
 
 def _parse_headers(values: tuple[str, ...]) -> dict[str, str]:
@@ -209,10 +242,41 @@ def _response_body(response: HttpResponse) -> Any:
     return response.text
 
 
-@clusters.command("curl")
-@click.argument(
-    "cluster", metavar="CLUSTER", type=click.Choice(sorted(_CLUSTER_NAMES), case_sensitive=False)
-)
+def _looks_like_a_body(word: str) -> bool:
+    text = word.strip()
+    if text.startswith(("{", "[")):
+        return True  # meant as JSON, even if malformed (then: "invalid JSON", exit 2)
+    try:
+        _json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+class CurlCommand(click.Command):
+    """``clusters curl``, accepting console_link's ``--json DATA`` for the request body.
+
+    ``--json`` is the global output flag everywhere; here, followed by a JSON value, it is
+    read as ``--json-body DATA`` (console_link's spelling), so both keep working.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rewritten: list[str] = []
+        for index, word in enumerate(args):
+            following = args[index + 1] if index + 1 < len(args) else None
+            if word == "--json" and following is not None and _looks_like_a_body(following):
+                word = "--json-body"
+            elif word.startswith("--json=") and _looks_like_a_body(word.partition("=")[2]):
+                word = "--json-body=" + word.partition("=")[2]
+            rewritten.append(word)
+            if word == "--":
+                rewritten.extend(args[index + 1 :])
+                break
+        return super().parse_args(ctx, rewritten)
+
+
+@clusters.command("curl", cls=CurlCommand)
+@click.argument("cluster", metavar="CLUSTER", shell_complete=complete_roles)
 @click.argument("path")
 @click.option(
     "-X",
@@ -225,10 +289,11 @@ def _response_body(response: HttpResponse) -> Any:
 )
 @click.option("-H", "--header", "headers", multiple=True, help="'Name: value' (repeatable).")
 @click.option("-d", "--data", default=None, help="Request body, sent as given.")
-@click.option("--json", "json_body", default=None, help="JSON body (validated; sets Content-Type).")
 @click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=15.0, show_default=True
+    "--json-body", "json_body", default=None, help="JSON body (validated; sets Content-Type)."
 )
+@click.option("--timeout", type=Duration(), default=15.0, show_default=True)
+@selector_options()
 @click.pass_context
 def curl(
     ctx: click.Context,
@@ -239,28 +304,34 @@ def curl(
     data: str | None,
     json_body: str | None,
     timeout: float,
+    source_selector: str | None,
+    target_selector: str | None,
+    proxy_selector: str | None,
 ) -> None:
     """Send one request to CLUSTER (source, target or proxy) with its configured auth.
 
     Prints the response body; exit 1 when the status is 400 or more or there is no response.
+    The JSON request body is --json-body DATA (console_link's --json DATA works too, when
+    DATA is JSON); any other --json is the global option.
 
     JSON (global --json): {"status": 200, "headers": {...}, "body": parsed JSON or text}
     """
     state = state_of(ctx)
     parsed_headers = _parse_headers(headers)
     if data is not None and json_body is not None:
-        raise click.UsageError("Use either -d/--data or --json, not both")
+        raise click.UsageError("Use either -d/--data or --json-body, not both")
     body_value: Any = None
     if json_body is not None:
         try:
             body_value = _json.loads(json_body)
         except ValueError as exc:
-            raise click.BadParameter(f"invalid JSON: {exc}", param_hint="'--json'") from None
+            raise click.BadParameter(f"invalid JSON: {exc}", param_hint="'--json-body'") from None
     env = load_environment(state)
-    attribute = _CLUSTER_NAMES[cluster.lower()]
-    if getattr(env, attribute) is None:
-        raise click.UsageError(NOT_SET[attribute])
-    target: Cluster = getattr(env, attribute)
+    attribute, target = resolve_cluster(
+        env,
+        cluster,
+        selectors={"source": source_selector, "target": target_selector, "proxy": proxy_selector},
+    )
 
     async def body(_env: Environment) -> HttpResponse:
         return await target.curl(
@@ -289,13 +360,9 @@ def curl(
 
 
 @clusters.command("generate-data")
-@click.option(
-    "--cluster",
-    type=click.Choice(["source", "target"], case_sensitive=False),
-    required=True,
-    help="The cluster to write to.",
-)
-@click.option("--index-name", required=True, help="The index to write to.")
+@cluster_option(required=True, help="The cluster to write to: source, target or proxy.")
+@selector_options()
+@click.option("--index-name", type=NAME, required=True, help="The index to write to.")
 @click.option(
     "--doc-size-bytes",
     type=click.IntRange(min=1),
@@ -306,7 +373,7 @@ def curl(
 @click.option("--num-docs", type=click.IntRange(min=1), default=None, help="Documents to insert.")
 @click.option(
     "--target-size-mb",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min=0, min_open=True),
     default=None,
     help="Insert this many MiB of documents instead of --num-docs.",
 )
@@ -328,6 +395,9 @@ def curl(
 def generate_data(
     ctx: click.Context,
     cluster: str,
+    source_selector: str | None,
+    target_selector: str | None,
+    proxy_selector: str | None,
     index_name: str,
     doc_size_bytes: int,
     num_docs: int | None,
@@ -345,13 +415,23 @@ def generate_data(
     if (num_docs is None) == (target_size_mb is None):
         raise click.UsageError("Give exactly one of --num-docs or --target-size-mb")
     env = load_environment(state)
-    attribute = _CLUSTER_NAMES[cluster.lower()]
-    chosen: Cluster = require(env, attribute)
+    attribute, chosen = resolve_cluster(
+        env,
+        cluster,
+        selectors={"source": source_selector, "target": target_selector, "proxy": proxy_selector},
+    )
 
     async def body(_env: Environment) -> Any:
-        from ._output import spinner
+        from ._output import progress_bar
 
-        with spinner(state, f"Inserting documents into {index_name}..."):
+        with progress_bar(state, f"Inserting into {index_name}") as bar:
+
+            def show(now: GenerateDataProgress) -> None:
+                bar.update(
+                    now.percent,
+                    f"{now.inserted:,}/{now.requested:,} docs  {now.rate:,.0f} docs/s",
+                )
+
             return await chosen.generate_data(
                 index_name,
                 num_docs=num_docs,
@@ -359,6 +439,7 @@ def generate_data(
                 doc_size_bytes=doc_size_bytes,
                 batch_size=batch_size,
                 max_concurrency=concurrency,
+                on_progress=show,
             )
 
     result = run_with_env(state, body, needs=(attribute,), env=env)
@@ -368,15 +449,16 @@ def generate_data(
 
 
 @clusters.command("run-test-benchmarks")
-@click.option(
-    "--cluster",
-    type=click.Choice(["source", "target"], case_sensitive=False),
-    default="source",
-    show_default=True,
-    help="The cluster to benchmark.",
-)
+@cluster_option(default="source", help="The cluster to benchmark: source, target or proxy.")
+@selector_options()
 @click.pass_context
-def run_test_benchmarks(ctx: click.Context, cluster: str) -> None:
+def run_test_benchmarks(
+    ctx: click.Context,
+    cluster: str,
+    source_selector: str | None,
+    target_selector: str | None,
+    proxy_selector: str | None,
+) -> None:
     """Run OpenSearch Benchmark's test-mode workloads (geonames, http_logs, nested, nyc_taxis)
     against a cluster, one after the other, streaming their output.
 
@@ -386,8 +468,11 @@ def run_test_benchmarks(ctx: click.Context, cluster: str) -> None:
     """
     state = state_of(ctx)
     env = load_environment(state)
-    attribute = _CLUSTER_NAMES[cluster.lower()]
-    chosen: Cluster = require(env, attribute)
+    attribute, chosen = resolve_cluster(
+        env,
+        cluster,
+        selectors={"source": source_selector, "target": target_selector, "proxy": proxy_selector},
+    )
     streamed = not state.json
 
     def show(line: Any) -> None:
@@ -405,6 +490,6 @@ def run_test_benchmarks(ctx: click.Context, cluster: str) -> None:
     results = run_with_env(state, body, needs=(attribute,), env=env)
     emit(
         state,
-        {"cluster": cluster.lower(), "workloads": [r.to_dict() for r in results]},
+        {"cluster": ROLES_OF[attribute], "workloads": [r.to_dict() for r in results]},
         lambda: "\n".join(f"Workload {r.workload} finished ({r.duration:.1f}s)" for r in results),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -49,11 +48,17 @@ def demo(
     """Start a local migration environment on loopback and run a short migration on it.
 
     Needs nothing beyond the package; uses a real Docker daemon for the backfill when one is
-    reachable. The written config file is printed so other commands can use it.
+    reachable. The written config file is printed so other commands can use it; with
+    --keep-running, so are commands to run against it, which work as printed in any shell.
+    Ctrl-C during the run stops everything and exits 130.
+
+    JSON: {"ok", "worker_mode", "config_file", "steps": {step: {"status", "detail",
+    "duration"}}} (or {"ok": false, "error"})
     """
     from asyncconsole.demo import run_demo  # loads the backends: only when the demo runs
 
     state = state_of(ctx)
+    done: list[bool] = []
     try:
         code = run(
             run_demo(
@@ -64,11 +69,14 @@ def demo(
                 json_output=state.json,
                 verbose=state.verbose,
                 interactive=state.progress,
+                on_done=lambda _report: done.append(True),
             )
         )
     except KeyboardInterrupt:
         # run_demo has already stopped everything it started when the interrupt reaches here.
-        print("\ninterrupted: the demo environment was stopped", file=sys.stderr)
-        code = 0 if keep_running else 130
+        click.echo("\ninterrupted: the demo environment was stopped", err=True)
+        if not (keep_running and done):
+            raise  # interrupted during the run: exit 130 (one JSON error with --json)
+        code = 0  # the kept environment was stopped, as asked; its JSON was printed
     if code:
         ctx.exit(code)

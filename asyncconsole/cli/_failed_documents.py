@@ -9,6 +9,7 @@ import click
 
 from ._app import state_of
 from ._output import emit
+from ._params import NAME
 from ._run import load_environment, require, run_with_env
 
 if TYPE_CHECKING:
@@ -35,8 +36,12 @@ def stream_of(env: Environment, session: str | None = None) -> FailedDocumentStr
 
 _session_option = click.option(
     "--session",
+    "--migration",
+    "session",
+    type=NAME,
     default=None,
-    help="Read this session instead of the configured one (e.g. an earlier run).",
+    help="Read this session instead of the configured one (e.g. an earlier run); "
+    "--migration is console_link's name for it.",
 )
 
 

@@ -10,7 +10,9 @@ import click
 
 from ._app import state_of
 from ._output import confirm, emit
+from ._params import Duration
 from ._run import load_environment, require, run_with_env
+from ._selectors import kafka_selector_option, resolve_kafka
 
 if TYPE_CHECKING:
     from ..environment import Environment
@@ -58,14 +60,18 @@ def kafka() -> None:
 
 
 @kafka.command("create-topic")
+@kafka_selector_option
 @_named("topic", DEFAULT_TOPIC)
 @click.pass_context
-def create_topic(ctx: click.Context, topic: str | None, topic_option: str | None) -> None:
+def create_topic(
+    ctx: click.Context, kafka_selector: str | None, topic: str | None, topic_option: str | None
+) -> None:
     """Create a topic.
 
     JSON: {"operation", "argv", "exit_code", "output", "stderr", "duration"}
     """
     state = state_of(ctx)
+    resolve_kafka(kafka_selector)
     name = _pick(topic, topic_option, DEFAULT_TOPIC)
 
     async def body(env: Environment) -> Any:
@@ -76,17 +82,23 @@ def create_topic(ctx: click.Context, topic: str | None, topic_option: str | None
 
 
 @kafka.command("delete-topic")
+@kafka_selector_option
 @_named("topic", DEFAULT_TOPIC)
 @click.option("--acknowledge-risk", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
 def delete_topic(
-    ctx: click.Context, topic: str | None, topic_option: str | None, acknowledge_risk: bool
+    ctx: click.Context,
+    kafka_selector: str | None,
+    topic: str | None,
+    topic_option: str | None,
+    acknowledge_risk: bool,
 ) -> None:
     """Delete a topic and the traffic captured in it.
 
     JSON: as `kafka create-topic`.
     """
     state = state_of(ctx)
+    resolve_kafka(kafka_selector)
     name = _pick(topic, topic_option, DEFAULT_TOPIC)
     env = load_environment(state)
     require(env, "kafka")
@@ -103,13 +115,15 @@ def delete_topic(
 
 
 @kafka.command("list-topics")
+@kafka_selector_option
 @click.pass_context
-def list_topics(ctx: click.Context) -> None:
+def list_topics(ctx: click.Context, kafka_selector: str | None) -> None:
     """List the topics.
 
     JSON: {"topics": [names], "operation", "argv", "exit_code", "output", "stderr", "duration"}
     """
     state = state_of(ctx)
+    resolve_kafka(kafka_selector)
 
     async def body(env: Environment) -> Any:
         return await _kafka(env).list_topics()
@@ -119,13 +133,15 @@ def list_topics(ctx: click.Context) -> None:
 
 
 @kafka.command("list-consumer-groups")
+@kafka_selector_option
 @click.pass_context
-def list_consumer_groups(ctx: click.Context) -> None:
+def list_consumer_groups(ctx: click.Context, kafka_selector: str | None) -> None:
     """List the consumer groups.
 
     JSON: {"groups": [names], "operation", "argv", "exit_code", "output", "stderr", "duration"}
     """
     state = state_of(ctx)
+    resolve_kafka(kafka_selector)
 
     async def body(env: Environment) -> Any:
         return await _kafka(env).list_consumer_groups()
@@ -135,11 +151,16 @@ def list_consumer_groups(ctx: click.Context) -> None:
 
 
 @kafka.command("describe-consumer-group")
+@kafka_selector_option
 @_named("group", DEFAULT_GROUP)
 @click.option("--no-time-lag", is_flag=True, help="Skip probing the record timestamps.")
 @click.pass_context
 def describe_consumer_group(
-    ctx: click.Context, group: str | None, group_option: str | None, no_time_lag: bool
+    ctx: click.Context,
+    kafka_selector: str | None,
+    group: str | None,
+    group_option: str | None,
+    no_time_lag: bool,
 ) -> None:
     """Describe a consumer group: offsets, lag, and how far behind in time it is.
 
@@ -149,6 +170,7 @@ def describe_consumer_group(
     "output"}
     """
     state = state_of(ctx)
+    resolve_kafka(kafka_selector)
     name = _pick(group, group_option, DEFAULT_GROUP)
 
     async def body(env: Environment) -> Any:
@@ -159,14 +181,18 @@ def describe_consumer_group(
 
 
 @kafka.command("describe-topic-records")
+@kafka_selector_option
 @_named("topic", DEFAULT_TOPIC)
 @click.pass_context
-def describe_topic_records(ctx: click.Context, topic: str | None, topic_option: str | None) -> None:
+def describe_topic_records(
+    ctx: click.Context, kafka_selector: str | None, topic: str | None, topic_option: str | None
+) -> None:
     """Show the number of records in each partition of a topic.
 
     JSON: {"topic", "total", "partitions": [{"topic", "partition", "records"}], "output"}
     """
     state = state_of(ctx)
+    resolve_kafka(kafka_selector)
     name = _pick(topic, topic_option, DEFAULT_TOPIC)
 
     async def body(env: Environment) -> Any:
@@ -199,7 +225,7 @@ def describe_topic_records(ctx: click.Context, topic: str | None, topic_option: 
 )
 @click.option(
     "--pod-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Duration(),
     default=DUMP_POD_TIMEOUT,
     show_default=True,
     help="Seconds the pod may take to become ready.",

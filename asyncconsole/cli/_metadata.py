@@ -16,11 +16,11 @@ if TYPE_CHECKING:
 
 __all__ = ["metadata"]
 
-# Everything after the command goes to the tool, --help included (as in console_link).
+# The arguments after the command go to the tool; --help is ours (it needs no config file),
+# and `-- --help` passes it on (console_link passed --help through).
 _PASS_THROUGH = {
     "ignore_unknown_options": True,
     "allow_extra_args": True,
-    "help_option_names": [],
 }
 
 
@@ -28,7 +28,8 @@ _PASS_THROUGH = {
 def metadata() -> None:
     """Migrate or evaluate metadata (templates, settings, mappings, aliases).
 
-    Arguments after `migrate` / `evaluate` go to the MetadataMigration tool unchanged.
+    Arguments after `migrate` / `evaluate` go to the MetadataMigration tool unchanged;
+    after `--`, --help and the global options go to it too (`metadata evaluate -- --help`).
     """
 
 
@@ -56,6 +57,8 @@ def _run(ctx: click.Context, command: str, extra_args: tuple[str, ...]) -> None:
 def migrate(ctx: click.Context, extra_args: tuple[str, ...]) -> None:
     """Migrate the snapshot's metadata to the target (exit 1 when the tool fails).
 
+    ARGS go to the MetadataMigration tool; `-- --help` shows the tool's own options.
+
     JSON: {"command", "argv", "exit_code", "success", "output", "stderr", "duration"}
     """
     _run(ctx, "migrate", extra_args)
@@ -66,6 +69,8 @@ def migrate(ctx: click.Context, extra_args: tuple[str, ...]) -> None:
 @click.pass_context
 def evaluate(ctx: click.Context, extra_args: tuple[str, ...]) -> None:
     """Report what `migrate` would do, changing nothing (exit 1 when the tool fails).
+
+    ARGS go to the MetadataMigration tool; `-- --help` shows the tool's own options.
 
     JSON: as `metadata migrate`.
     """

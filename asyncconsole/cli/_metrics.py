@@ -8,6 +8,7 @@ import click
 
 from ._app import state_of
 from ._output import emit
+from ._params import FiniteFloat
 from ._run import run_with_env
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def list_(ctx: click.Context, all_: bool) -> None:
         return await _metrics(env).list(recent=not all_)
 
     names = run_with_env(state, body, needs=("metrics",))
-    emit(state, names.to_dict(), names.render())
+    emit(state, names.to_dict(), lambda: names)  # a table: component, metric
 
 
 @metrics.command("get-data")
@@ -60,7 +61,7 @@ def list_(ctx: click.Context, all_: bool) -> None:
 )
 @click.option(
     "--lookback",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min=0, min_open=True),
     default=60.0,
     show_default=True,
     help="Minutes back from now.",
@@ -95,4 +96,4 @@ def get_data(
         )
 
     report = run_with_env(state, body, needs=("metrics",))
-    emit(state, report.to_dict(), report.render())
+    emit(state, report.to_dict(), lambda: report)  # the query, then one row per time

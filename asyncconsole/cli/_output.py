@@ -30,6 +30,7 @@ __all__ = [
     "print_renderable",
     "progress_bar",
     "spinner",
+    "status_lines",
 ]
 
 
@@ -85,11 +86,30 @@ def emit(state: CliState, data: Any, text: str | Callable[[], Any] | None = None
         print_renderable(state, shown)
 
 
+def status_lines(text: str, status: str) -> Any:
+    """``text`` (lines) as a rich renderable whose first line shows ``status`` in its colour
+    (green for RUNNING, grey for STOPPED...); plain text when not on a terminal."""
+    from rich.text import Text
+
+    from .._display import TONES, badge
+
+    shown = Text(text)
+    tone = badge(status).tone
+    first = text.split("\n", 1)[0]
+    at = first.rfind(status)
+    if tone is not None and at >= 0:
+        shown.stylize(f"bold {TONES[tone][0]}", at, at + len(status))
+    return shown
+
+
 def confirm(question: str, *, acknowledged: bool) -> None:
     """Ask before a destructive operation (on stderr, so ``--json`` output stays clean).
 
-    Raises ``click.exceptions.Exit(1)`` after "Aborting command." unless the answer is yes.
+    Raises :class:`~asyncconsole.cli._app.Declined` (exit 1, "Aborting command.") unless the
+    answer is yes.
     """
+    from ._app import Declined
+
     if acknowledged:
         return
     try:
@@ -98,8 +118,7 @@ def confirm(question: str, *, acknowledged: bool) -> None:
         agreed = False
         click.echo("", err=True)
     if not agreed:
-        click.echo("Aborting command.", err=True)
-        raise click.exceptions.Exit(1)
+        raise Declined()
 
 
 def format_eta(eta_ms: float | None) -> str:

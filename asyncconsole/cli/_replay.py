@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._app import state_of
-from ._output import emit
+from ._output import emit, status_lines
 from ._run import run_with_env
 
 if TYPE_CHECKING:
     from ..environment import Environment
-    from ..services.replay import Replay
+    from ..services.replay import Replay, ReplayStatusReport
 
 __all__ = ["replay"]
 
@@ -52,7 +52,7 @@ def describe(ctx: click.Context) -> None:
 def _scaled(ctx: click.Context, action: str, units: int | None, message: str) -> None:
     state = state_of(ctx)
 
-    async def body(env: Environment) -> tuple[int, str]:
+    async def body(env: Environment) -> tuple[int, ReplayStatusReport]:
         service = _replay(env)
         if action == "start":
             await service.start()
@@ -64,13 +64,13 @@ def _scaled(ctx: click.Context, action: str, units: int | None, message: str) ->
             assert units is not None
             await service.scale(units)
             done = units
-        return done, (await service.status()).message
+        return done, await service.status()
 
-    done, detail = run_with_env(state, body, needs=("replay",))
+    done, report = run_with_env(state, body, needs=("replay",))
     emit(
         state,
-        {"action": action, "units": done, "message": message},
-        f"{message}\n{detail}",
+        {"action": action, "units": done, "message": message, "workers": report.counts.to_dict()},
+        f"{message}\n{report.message}",
     )
 
 
@@ -79,7 +79,8 @@ def _scaled(ctx: click.Context, action: str, units: int | None, message: str) ->
 def start(ctx: click.Context) -> None:
     """Start the configured number of replayers (`scale`, default 1).
 
-    JSON: {"action": "start", "units": N, "message": ...}
+    JSON: {"action": "start", "units": N, "message": ..., "workers": {"running", "pending",
+    "desired", "terminating"}}
     """
     _scaled(ctx, "start", None, "Replayer started successfully.")
 
@@ -89,7 +90,7 @@ def start(ctx: click.Context) -> None:
 def stop(ctx: click.Context) -> None:
     """Scale the replayers to 0.
 
-    JSON: {"action": "stop", "units": 0, "message": ...}
+    JSON: {"action": "stop", "units": 0, "message": ..., "workers": {...}}
     """
     _scaled(ctx, "stop", None, "Replayer stopped successfully.")
 
@@ -100,7 +101,7 @@ def stop(ctx: click.Context) -> None:
 def scale(ctx: click.Context, units: int) -> None:
     """Set the number of replayers.
 
-    JSON: {"action": "scale", "units": N, "message": ...}
+    JSON: {"action": "scale", "units": N, "message": ..., "workers": {...}}
     """
     _scaled(ctx, "scale", units, "Replayer scaled successfully.")
 
@@ -119,4 +120,4 @@ def status(ctx: click.Context) -> None:
         return await _replay(env).status()
 
     report = run_with_env(state, body, needs=("replay",))
-    emit(state, report.to_dict(), report.render())
+    emit(state, report.to_dict(), lambda: status_lines(report.render(), report.status.value))

@@ -3,18 +3,20 @@ configured, open only those, run, close (also on errors and Ctrl-C)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from .._errors import ConfigError
 from ._app import CliState
 from ._signals import run
 
 if TYPE_CHECKING:
     from ..environment import Environment
 
-__all__ = ["NOT_SET", "load_environment", "require", "run_with_env"]
+__all__ = ["NOT_SET", "NoConfigFileError", "load_environment", "require", "run_with_env"]
 
 T = TypeVar("T")
 
@@ -32,17 +34,38 @@ NOT_SET: dict[str, str] = {
 """console_link's usage error (exit 2) for a command whose service is not configured."""
 
 
+class NoConfigFileError(ConfigError):
+    """The config file does not exist: the usual first-run error, with the ways to get one."""
+
+    json_type = "ConfigError"
+
+    def __init__(self, summary: str, source: str) -> None:
+        super().__init__(summary, source=source)
+        self.hints = [
+            "Point to one with --config-file FILE (or ASYNCCONSOLE_CONFIG=FILE),",
+            "or write a commented starter with `asyncconsole init` and edit its endpoints,",
+            "or run `asyncconsole demo --keep-running`: a local environment and its config file.",
+        ]
+
+
 def load_environment(state: CliState) -> Environment:
-    """Build (not open) the environment from ``--config-file``.
+    """Build (not open) the environment from ``--config-file`` (and ``--kubeconfig``).
 
     Raises:
-        ConfigError: The file is missing, unreadable or invalid (exit 2, with key paths).
+        ConfigError: The file is missing, unreadable or invalid (exit 2, with key paths; a
+            missing file also says how to get one).
     """
     if state.env_factory is not None:
         return state.env_factory(state.config_file)
-    from ..environment import Environment
+    from ..environment import Environment, Infrastructure
 
-    return Environment.from_file(state.config_file)
+    infra = Infrastructure(kubeconfig=state.kubeconfig) if state.kubeconfig else None
+    try:
+        return Environment.from_file(state.config_file, infra=infra)
+    except ConfigError as exc:
+        if os.path.exists(state.config_file):
+            raise
+        raise NoConfigFileError(exc.summary, state.config_file) from None
 
 
 def require(env: Environment, component: str) -> Any:

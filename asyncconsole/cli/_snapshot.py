@@ -9,6 +9,7 @@ import click
 
 from ._app import EXIT_FAILURE, CliState, state_of
 from ._output import ProgressBar, confirm, emit, format_eta, print_renderable, progress_bar
+from ._params import NAME, Duration
 from ._run import load_environment, require, run_with_env
 
 if TYPE_CHECKING:
@@ -37,13 +38,13 @@ def _on_progress(bar: ProgressBar) -> Any:
 def _wait_options(func: Any) -> Any:
     func = click.option(
         "--timeout",
-        type=click.FloatRange(min=0, min_open=True),
+        type=Duration(),
         default=None,
         help="Longest wait in seconds (default: the service's, 24 h).",
     )(func)
     return click.option(
         "--poll-interval",
-        type=click.FloatRange(min=0, min_open=True),
+        type=Duration(),
         default=1.0,
         show_default=True,
         help="Seconds between progress checks.",
@@ -63,7 +64,9 @@ def snapshot() -> None:
     default=None,
     help="Repository rate limit in MB/s per node.",
 )
-@click.option("--name", default=None, help="Snapshot name instead of the configured one.")
+@click.option(
+    "--name", type=NAME, default=None, help="Snapshot name instead of the configured one."
+)
 @click.option("--replace", is_flag=True, help="Delete an existing snapshot of that name first.")
 @_wait_options
 @click.pass_context
@@ -83,16 +86,29 @@ def create(
     state = state_of(ctx)
 
     async def body(env: Environment) -> Any:
+        from .._errors import SnapshotExistsError
+
         with progress_bar(state, f"Snapshot {name or _snapshot(env).name}") as bar:
-            return await _snapshot(env).create(
-                wait=wait,
-                max_snapshot_rate_mb_per_node=max_snapshot_rate_mb_per_node,
-                name=name,
-                replace=replace,
-                timeout=timeout,
-                poll_interval=poll_interval,
-                on_progress=_on_progress(bar) if wait else None,
-            )
+            try:
+                return await _snapshot(env).create(
+                    wait=wait,
+                    max_snapshot_rate_mb_per_node=max_snapshot_rate_mb_per_node,
+                    name=name,
+                    replace=replace,
+                    timeout=timeout,
+                    poll_interval=poll_interval,
+                    on_progress=_on_progress(bar) if wait else None,
+                )
+            except SnapshotExistsError as exc:
+                # the library's message names its keyword arguments; say it with the options
+                taken = exc.context.get("snapshot", name or _snapshot(env).name)
+                raise SnapshotExistsError(
+                    f"Snapshot '{taken}' already exists in repository "
+                    f"'{exc.context.get('repository', _snapshot(env).repo_name)}'. "
+                    f"Take an incremental snapshot under a new name (--name {taken}-2), "
+                    "or delete the old one first (--replace).",
+                    **exc.context,
+                ) from None
 
     result = run_with_env(state, body, needs=("snapshot",))
     emit(state, result.to_dict(), str(result))
@@ -100,7 +116,9 @@ def create(
 
 @snapshot.command()
 @click.option("--deep-check", is_flag=True, help="Percent, ETA, bytes, throughput and shards.")
-@click.option("--name", default=None, help="Snapshot name instead of the configured one.")
+@click.option(
+    "--name", type=NAME, default=None, help="Snapshot name instead of the configured one."
+)
 @click.pass_context
 def status(ctx: click.Context, deep_check: bool, name: str | None) -> None:
     """Show the snapshot's state (exit 1 when it does not exist or cannot be read).
@@ -131,7 +149,9 @@ def status(ctx: click.Context, deep_check: bool, name: str | None) -> None:
 
 
 @snapshot.command()
-@click.option("--name", default=None, help="Snapshot name instead of the configured one.")
+@click.option(
+    "--name", type=NAME, default=None, help="Snapshot name instead of the configured one."
+)
 @_wait_options
 @click.pass_context
 def wait(ctx: click.Context, name: str | None, timeout: float | None, poll_interval: float) -> None:
@@ -216,7 +236,9 @@ def _table(found: Any) -> Any:
 @snapshot.command()
 @click.option("--acknowledge-risk", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--all", "all_", is_flag=True, help="Delete every snapshot in the repository.")
-@click.option("--name", default=None, help="Snapshot name instead of the configured one.")
+@click.option(
+    "--name", type=NAME, default=None, help="Snapshot name instead of the configured one."
+)
 @click.pass_context
 def delete(ctx: click.Context, acknowledge_risk: bool, all_: bool, name: str | None) -> None:
     """Delete the snapshot (or, with --all, every snapshot in the repository).

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -27,9 +28,24 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 from .._redact import mask_urls_in
 from .._secret import MASK, Secret
 
-__all__ = ["ConfigModel", "Loc", "SecretField", "one_of_problems", "rule"]
+__all__ = ["ConfigModel", "HttpEndpoint", "Loc", "SecretField", "one_of_problems", "rule"]
 
 Loc = tuple[str | int, ...]
+
+
+def _http_url(value: str) -> str:
+    # The message never quotes the value: an endpoint may carry user:password@.
+    if not value.lower().startswith(("http://", "https://")):
+        raise ValueError(
+            "must start with http:// or https:// (a URL with scheme, host and port, "
+            "e.g. https://host:9200)"
+        )
+    return value
+
+
+HttpEndpoint = Annotated[str, AfterValidator(_http_url)]
+"""An ``http://`` or ``https://`` base URL (checked when the file loads, as console_link
+would fail on first use); errors name the key, never the value."""
 
 # Error types we create ourselves; every other type in a ValidationError is one of pydantic's own.
 RULE = "config_rule"

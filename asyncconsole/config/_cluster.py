@@ -9,7 +9,7 @@ from pydantic import BeforeValidator, Field
 from pydantic_core import InitErrorDetails
 
 from .._errors import ConfigError
-from ._base import ConfigModel, SecretField, rule
+from ._base import ConfigModel, HttpEndpoint, SecretField, rule
 
 __all__ = [
     "AuthKind",
@@ -91,7 +91,7 @@ class ProxyConfig(ConfigModel):
 
     name: str | None = None
     """A display name."""
-    endpoint: str
+    endpoint: HttpEndpoint
     """The proxy's base URL."""
     allow_insecure: bool = False
     """Skip TLS verification for the proxy (default False whatever the scheme)."""
@@ -113,8 +113,8 @@ class ClusterConfig(ConfigModel):
     exactly_one_of: ClassVar[tuple[tuple[str, ...], ...]] = (_AUTH_KEYS,)
     null_is_value: ClassVar[frozenset[str]] = frozenset({"no_auth"})
 
-    endpoint: str
-    """Base URL; request paths are appended verbatim."""
+    endpoint: HttpEndpoint
+    """Base URL (``http://`` or ``https://``); request paths are appended verbatim."""
     allow_insecure: bool = Field(default_factory=_insecure_by_default)
     """Don't verify TLS certificates."""
     version: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal, TypeAlias
 
 from .._errors import ConfigError
-from ._base import ConfigModel
+from ._base import ConfigModel, HttpEndpoint
 
 __all__ = [
     "CloudWatchConfig",
@@ -22,7 +22,7 @@ class PrometheusConfig(ConfigModel):
 
     kind: ClassVar[MetricsKind] = "prometheus"
 
-    endpoint: str
+    endpoint: HttpEndpoint
     """Base URL, e.g. ``http://prometheus:9090``."""
 
 

@@ -29,7 +29,7 @@ from ._environment import (
 )
 from ._metrics import DEMO_METRICS, MetricsFeed
 from ._prometheus import DemoPrometheusServer, PromQLError
-from ._run import DemoScript, main, run_demo
+from ._run import DemoScript, cli_command, run_demo
 from ._sample import DOCS_PER_ITEM, SAMPLE_INDICES, SampleIndex
 from ._workers import DocumentMirror, SimulatedWorkers, docker_worker_command
 
@@ -50,8 +50,8 @@ __all__ = [
     "PromQLError",
     "SampleIndex",
     "SimulatedWorkers",
+    "cli_command",
     "docker_unavailable_reason",
     "docker_worker_command",
-    "main",
     "run_demo",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shlex
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from ..orchestrator import Outcome, Report
     from ..services.backfill import BackfillStatusReport
 
-__all__ = ["DemoScript", "main", "run_demo"]
+__all__ = ["DemoScript", "cli_command", "run_demo"]
 
 _log = logging.getLogger("asyncconsole.demo")
 
@@ -368,6 +369,7 @@ async def run_demo(
     json_output: bool = False,
     interactive: bool | None = None,
     verbose: int = 0,
+    on_done: Callable[[Report], None] | None = None,
 ) -> int:
     """Start the demo environment on 127.0.0.1 and run a short migration on it, live.
 
@@ -383,6 +385,8 @@ async def run_demo(
         json_output: Print only a JSON summary of the steps on stdout.
         interactive: Force live drawing on or off (default: when stdout is a terminal).
         verbose: ``>= 2`` logs the SDK's operations.
+        on_done: Called with the steps' report when the run has ended (before waiting, with
+            ``keep_running``).
 
     Returns:
         The exit code: 0 when every step succeeded, 1 otherwise.
@@ -398,7 +402,7 @@ async def run_demo(
             message = f"demo: Docker workers were asked for but cannot run: {reason}"
             console.print(f"[bold red]{message}[/bold red]")
             if json_output:
-                print(json.dumps({"ok": False, "error": message}))
+                print(json.dumps({"ok": False, "error": message}, indent=2))
             return 1
         docker, why = reason is None, reason or ""
     report: Report | None = None
@@ -418,14 +422,16 @@ async def run_demo(
                     else "[bold green]Demo complete.[/bold green]"
                 )
             if json_output:
-                print(json.dumps(_summary(demo, report)), flush=True)
+                print(json.dumps(_summary(demo, report), indent=2), flush=True)
+            if on_done is not None:
+                on_done(report)
             if keep_running and report.ok:
                 _print_keep_running(console, demo)
                 await asyncio.Event().wait()  # until cancelled (Ctrl-C)
     except AsyncConsoleError as exc:
         console.print(f"[bold red]demo failed:[/bold red] {exc}")
         if json_output:
-            print(json.dumps({"ok": False, "error": str(exc)}))
+            print(json.dumps({"ok": False, "error": str(exc)}, indent=2))
         return 1
     if report is None:
         return 1
@@ -477,9 +483,23 @@ def _print_header(
     console.print(table)
 
 
+def cli_command() -> str:
+    """How to run this installation's ``asyncconsole`` from any shell: the script next to
+    the running interpreter (a virtualenv's ``bin``, which a fresh shell has not activated),
+    else ``python -m asyncconsole.cli`` with this interpreter; shell-quoted."""
+    here = Path(sys.executable).parent
+    for name in ("asyncconsole", "asyncconsole.exe"):
+        script = here / name
+        if script.is_file():
+            return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -m asyncconsole.cli"
+
+
 def _print_keep_running(console: Console, demo: DemoEnvironment) -> None:
-    config = demo.config_path
-    prefix = f"KUBECONFIG={demo.kubeconfig_path} asyncconsole --config-file {config}"
+    prefix = (
+        f"{cli_command()} --config-file {shlex.quote(str(demo.config_path))} "
+        f"--kubeconfig {shlex.quote(str(demo.kubeconfig_path))}"
+    )
     console.print()
     console.print("[b]The environment stays up[/b] (Ctrl-C stops it). In another shell try:")
     for command in (
@@ -489,33 +509,4 @@ def _print_keep_running(console: Console, demo: DemoEnvironment) -> None:
         "backfill status --deep-check",
         "metrics list",
     ):
-        console.print(f"  {prefix} {command}", soft_wrap=True, highlight=False)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m asyncconsole.demo [--keep-running] [--docker|--no-docker] [--workdir D]``."""
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m asyncconsole.demo", description=run_demo.__doc__
-    )
-    parser.add_argument("--keep-running", action="store_true")
-    parser.add_argument("--docker", dest="use_docker", action="store_true", default=None)
-    parser.add_argument("--no-docker", dest="use_docker", action="store_false")
-    parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--speed", type=float, default=1.0)
-    parser.add_argument("--json", dest="json_output", action="store_true")
-    args = parser.parse_args(argv)
-    try:
-        return asyncio.run(
-            run_demo(
-                keep_running=args.keep_running,
-                use_docker=args.use_docker,
-                workdir=args.workdir,
-                speed=args.speed,
-                json_output=args.json_output,
-            )
-        )
-    except KeyboardInterrupt:
-        print("\ninterrupted: the demo environment was stopped", file=sys.stderr)
-        return 0 if args.keep_running else 130
+        console.print(f"  {prefix} {command}", soft_wrap=True, highlight=False, markup=False)

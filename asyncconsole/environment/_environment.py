@@ -7,7 +7,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Self
 
-from .._display import Description
+from .._display import Description, Table, badge, fields, to_html, to_rich
 from .._resource import AsyncResource
 from ..config import MigrationConfig
 from ._check import DEFAULT_CHECK_TIMEOUT, Check, run_checks
@@ -329,6 +329,25 @@ class Environment(AsyncResource):
             data["client_options"] = self.client_options.model_dump(mode="json")
         return data
 
+    @property
+    def state(self) -> str:
+        """``not opened``, ``open`` or ``closed``."""
+        return "closed" if self.closed else "open" if self._opened else "not opened"
+
+    def _display_tables(self) -> list[Table]:
+        names = ", ".join(self.components) or "(none)"
+        summary = fields([("State", badge(self.state)), ("Components", names)], title="Environment")
+        described = self.describe()
+        assert isinstance(described, Description)
+        return [summary, *described._display_tables()]
+
+    def __rich__(self) -> Any:
+        return to_rich(self._display_tables())
+
+    def _repr_html_(self) -> str:
+        """The state and every component's (masked) description, as HTML tables."""
+        return to_html(self._display_tables())
+
     def __repr__(self) -> str:
         from .._redact import mask_url
 
@@ -336,5 +355,4 @@ class Environment(AsyncResource):
         for name, component in self.components.items():
             endpoint = getattr(component, "endpoint", None)
             parts.append(f"{name}={mask_url(endpoint)!r}" if isinstance(endpoint, str) else name)
-        state = "closed" if self.closed else "open" if self._opened else "not opened"
-        return f"<Environment {' '.join(parts) or '(empty)'} ({state})>"
+        return f"<Environment {' '.join(parts) or '(empty)'} ({self.state})>"

@@ -45,6 +45,8 @@ class Infrastructure:
         executor: Runs the metadata-migration and Kafka command-line tools.
         docker: Docker Engine for ``docker`` backfill/replay deployments.
         k8s: Kubernetes for ``k8s`` deployments and ``k8s_secret_name`` credentials.
+        kubeconfig: One kubeconfig file for the ``KubernetesManager`` built when ``k8s`` is
+            not given (default: ``KUBECONFIG``, a list, or the in-cluster service account).
         ecs: ECS for ``ecs`` deployments (all regions).
         metrics: The metrics collector (instead of the configured ``metrics_source``).
         secrets: Where ``user_secret_arn`` secrets are read (each fetched once).
@@ -65,6 +67,7 @@ class Infrastructure:
     executor: CommandExecutor | None = None
     docker: DockerManager | None = None
     k8s: K8sManager | None = None
+    kubeconfig: str | None = None
     ecs: ECSManager | None = None
     metrics: MetricsCollector | None = None
     secrets: SecretStore | None = None

@@ -268,7 +268,7 @@ class Wiring:
         if k8s is None:
             from ..infra.kubernetes import KubernetesManager
 
-            k8s = self._k8s = KubernetesManager()
+            k8s = self._k8s = KubernetesManager(kubeconfig=self.infra.kubeconfig)
         return self._managed("kubernetes", k8s)
 
     def _docker_manager(self, socket: str | None) -> DockerManager:
@@ -470,7 +470,12 @@ class Wiring:
             for d in deployed
             if d is not None and isinstance(d.deployment, K8sDeploymentConfig)
         ]
-        if not namespaces and self.infra.k8s is None and not _kubeconfig_available():
+        if (
+            not namespaces
+            and self.infra.k8s is None
+            and self.infra.kubeconfig is None
+            and not _kubeconfig_available()
+        ):
             return None, None
         recording, self._recording = self._recording, None
         try:

@@ -20,7 +20,6 @@ import base64
 import contextlib
 import os
 import ssl
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -319,26 +318,3 @@ class FakeKubernetesApiServer(AsyncResource):
     ) -> list[dict[str, Any]]:
         """The stored pod objects."""
         return self.cluster.select("pods", namespace, label_selector=label_selector)
-
-
-async def _serve(argv: Sequence[str]) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m asyncconsole.testing._kube_server")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--converge-delay", type=float, default=0.0)
-    parser.add_argument("--deployment", action="append", default=[], help="ns/name=replicas")
-    args = parser.parse_args(argv)
-    async with FakeKubernetesApiServer(port=args.port, converge_delay=args.converge_delay) as kube:
-        for spec in args.deployment:
-            target, _, replicas = spec.partition("=")
-            ns, _, name = target.partition("/")
-            kube.add_deployment(ns, name, replicas=int(replicas or 1))
-        print(kube.url, flush=True)
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, sys.stdin.read)  # until stdin closes
-
-
-if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(sys.argv[1:]))

@@ -17,6 +17,7 @@ tools on disk and an in-memory bucket. ``clusters run-test-benchmarks`` runs a s
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import json
 import os
@@ -76,6 +77,7 @@ DEEP_SNAPSHOT = {
     "shard_total", "shard_complete", "shard_failed", "indexes",
 }  # fmt: skip
 SCALED = {"action", "units", "message"}
+REPLAY_SCALED = {*SCALED, "workers"}  # the counts the text shows
 BACKFILL_STATUS = {"status", "message", "workers", "deep", "deep_error"}
 KAFKA_RESULT = {"operation", "argv", "exit_code", "output", "stderr", "duration"}
 METADATA_RESULT = {"command", "argv", "exit_code", "success", "output", "stderr", "duration"}
@@ -146,7 +148,8 @@ def step(
 
 def command_of(args: tuple[str, ...]) -> str:
     words = [a for a in args if not a.startswith("-")]
-    return words[0] if words[0] in ("check", "completion", "demo") else " ".join(words[:2])
+    single = ("check", "completion", "demo", "init")
+    return words[0] if words[0] in single else " ".join(words[:2])
 
 
 def _archived(key: str) -> Callable[[Any], None]:
@@ -177,6 +180,16 @@ def _dump_pod_image(demo: Demo) -> None:
     kube.pod_scripter = lambda namespace, manifest: PodScript(lines=("GET / 200",), duration=0.1)
 
 
+def _write_tuple_log(path: Path) -> None:
+    """One replayed request, as the traffic replayer logs it (bodies in base64)."""
+    body = base64.b64encode(b"ok").decode()
+    record = {
+        "sourceRequest": {"Request-URI": "/", "Method": "GET", "body": ""},
+        "targetResponses": [{"Status-Code": 200, "body": body}],
+    }
+    path.write_text(json.dumps(record) + "\n")
+
+
 def _all_ok(doc: Any) -> None:
     assert {c["status"] for c in doc["components"].values()} == {"ok"}, doc
 
@@ -187,6 +200,11 @@ READ_ONLY = [
     step("clusters connection-check --cluster source", keys={"source_cluster"}),
     step("clusters cat-indices", keys={"source_cluster", "target_cluster"}),
     step("clusters cat-indices --refresh --cluster source", keys={"source_cluster"}),
+    step(
+        "clusters cat-indices --source source --target target",
+        keys={"source_cluster", "target_cluster"},
+    ),
+    step("clusters cat-indices --source source2", exit=2),  # console_link's catalog name
     step("clusters curl source /", keys={"status", "headers", "body"}),
     step("clusters curl target /no-such-index", exit=1),  # HTTP 404
     step("backfill describe"),
@@ -196,6 +214,18 @@ READ_ONLY = [
     step("metrics list", keys={"captureProxy", "replayer"}),
     step("metrics get-data replayer kafkaCommitCount --lookback 5", keys=METRIC_DATA),
     step("completion bash", keys={"shell", "script"}),
+    step(
+        "init starter-text.yaml",
+        json="init starter-json.yaml",
+        keys={"path"},
+        check=lambda doc: Environment.from_file(doc["path"]),
+    ),
+    step("init starter-text.yaml", exit=1),  # never overwrites
+    step(
+        "tuples show --in tuples.log",
+        before=lambda demo: _write_tuple_log(demo.workdir / "tuples.log"),
+        check=_expect(lambda doc: [t["targetResponses"][0]["body"] for t in doc], ["ok"]),
+    ),
     # not configured in the demo: console_link's usage error, exit 2
     step("failed-document-stream location", exit=2),
     step("metadata evaluate", exit=2),
@@ -263,10 +293,14 @@ BACKFILL = [
 ]
 
 REPLAY = [
-    step("replay start", keys=SCALED),
-    step("replay scale 2", keys=SCALED),
+    step("replay start", keys=REPLAY_SCALED),
+    step(
+        "replay scale 2",
+        keys=REPLAY_SCALED,
+        check=_expect(lambda doc: doc["workers"]["desired"], 2),
+    ),
     step("replay status", keys={"status", "message", "workers"}),
-    step("replay stop", keys=SCALED),
+    step("replay stop", keys=REPLAY_SCALED),
 ]
 
 CLUSTER_WRITES = [
@@ -306,6 +340,16 @@ TOOLS = [
         full=True,
         keys={"topics", *KAFKA_RESULT},
         check=_expect(lambda doc: doc["topics"], ["logging-traffic-topic", "__consumer_offsets"]),
+    ),
+    step(
+        "kafka list-topics --kafka default",
+        full=True,
+        keys={"topics", *KAFKA_RESULT},
+    ),
+    step(
+        "failed-document-stream location --migration earlier",
+        full=True,
+        keys={"location", "bucket", "prefix", "session"},
     ),
     step(
         "kafka list-consumer-groups",
@@ -413,6 +457,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             patch.setenv("SHARED_LOGS_DIR_PATH", str(workdir / "logs"))
             patch.setenv("PATH", f"{tools}{os.pathsep}{os.environ.get('PATH', '')}")
             patch.delenv("ASYNCCONSOLE_CONFIG", raising=False)
+            patch.chdir(workdir)  # where `init` writes its starter files
             yield Demo(
                 loop,
                 running,
@@ -448,7 +493,8 @@ def run_step(demo: Demo, one: Step) -> None:
         if one.before is not None:
             one.before(demo)
         args = (one.json_args or one.args) if as_json else one.args
-        result = invoke(demo, ("--json", *args) if as_json else args, full=one.full)
+        # the global --json after the command's own arguments (anywhere on the line works)
+        result = invoke(demo, (*args, "--json") if as_json else args, full=one.full)
         shown = f"{'--json ' if as_json else ''}{' '.join(args)}:\n{result.output}"
         assert result.exit_code == one.exit, shown
         assert "Traceback" not in result.output, shown
@@ -525,8 +571,16 @@ def test_every_command_of_the_cli_is_exercised() -> None:
         return found
 
     every = walk(cli, ())
-    # `demo` starts its own environment: tests/unit/test_demo_run.py, tests/integration/test_demo.py
-    assert {s.command for s in EVERY_STEP} == every - {"demo"}
+    elsewhere = {
+        # starts its own environment: tests/unit/test_demo_run.py, tests/integration/test_demo.py
+        "demo",
+        # servers that run until stopped: tests/integration/test_cli_process.py and
+        # tests/integration/test_fake_opensearch_standalone.py run them as processes
+        "testing kubernetes",
+        "testing opensearch",
+        "testing prometheus",
+    }
+    assert {s.command for s in EVERY_STEP} == every - elsewhere
 
 
 def _subprocess(demo: Demo, *args: str) -> subprocess.CompletedProcess[str]:

@@ -73,9 +73,9 @@ async def _spawn(*args: str, env: dict[str, str] | None = None) -> asyncio.subpr
 
 @pytest.fixture
 async def kept_demo(tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, Path]]:
-    """``python -m asyncconsole.demo --keep-running --no-docker`` until it says it stays up."""
+    """``asyncconsole demo --keep-running --no-docker`` until it says it stays up."""
     proc = await _spawn(
-        "-m", "asyncconsole.demo", "--keep-running", "--no-docker", "--speed", "6",
+        "-m", "asyncconsole.cli", "demo", "--keep-running", "--no-docker", "--speed", "6",
         "--workdir", str(tmp_path),
     )  # fmt: skip
     assert proc.stdout is not None
@@ -91,6 +91,40 @@ async def kept_demo(tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Pr
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def _printed_commands(proc: asyncio.subprocess.Process) -> list[str]:
+    """The commands a kept-running demo prints after "stays up" (one per line)."""
+    assert proc.stdout is not None
+    found: list[str] = []
+    async with asyncio.timeout(30):
+        while len(found) < 5:
+            line = (await proc.stdout.readline()).decode()
+            assert line, found
+            if line.strip():
+                found.append(line.strip())
+    return found
+
+
+async def test_the_printed_commands_work_as_printed_in_a_fresh_shell(
+    kept_demo: tuple[asyncio.subprocess.Process, Path],
+) -> None:
+    proc, workdir = kept_demo
+    printed = await _printed_commands(proc)
+    (check,) = [line for line in printed if line.endswith(" check")]
+    # a fresh login shell: no virtualenv on PATH, no KUBECONFIG
+    shell = await asyncio.create_subprocess_exec(
+        "/bin/sh", "-c", check.removesuffix(" check") + " --json check",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(workdir)}, cwd="/",
+    )  # fmt: skip
+    output, errors = await shell.communicate()
+    assert shell.returncode == 0, (check, errors.decode())
+    components = json.loads(output)["components"]
+    assert {c["status"] for c in components.values()} == {"ok"}, components
+    proc.send_signal(signal.SIGINT)
+    async with asyncio.timeout(30):
+        assert await proc.wait() == 0
 
 
 async def test_cli_commands_work_against_a_kept_running_demo(
@@ -133,7 +167,7 @@ async def test_cli_commands_work_against_a_kept_running_demo(
 
 @pytest.mark.usefixtures("docker_ready")
 async def test_ctrl_c_during_the_backfill_removes_every_container(tmp_path: Path) -> None:
-    proc = await _spawn("-m", "asyncconsole.demo", "--docker", "--workdir", str(tmp_path))
+    proc = await _spawn("-m", "asyncconsole.cli", "demo", "--docker", "--workdir", str(tmp_path))
     assert proc.stdout is not None
     seen = b""
     try:

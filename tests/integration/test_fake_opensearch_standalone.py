@@ -1,4 +1,4 @@
-"""FakeOpenSearchServer runs standalone as a process (what a demo starts)."""
+"""FakeOpenSearchServer runs standalone as a process: ``asyncconsole testing opensearch``."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ async def test_standalone_process_serves_and_stops_on_sigterm() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "asyncconsole.testing._opensearch",
+        "asyncconsole.cli",
+        "testing",
+        "opensearch",
         "--working-state",
         "3,2,1",
         stdout=asyncio.subprocess.PIPE,

@@ -36,7 +36,7 @@ async def test_docker_replay_runs_real_containers(
     assert len(await docker.list_containers(labels=selector)) == 2
     report = await replay.status()
     assert report.status is ReplayStatus.RUNNING
-    assert str(report).startswith("ReplayStatus.RUNNING\nRunning=2\n")
+    assert str(report).startswith("Replayer: RUNNING\nRunning=2 Pending=0 Desired=2 ")
     await replay.scale(3)
     assert len(await docker.list_containers(labels=selector)) == 3
     assert await replay.check() == "RUNNING: 3 running, 0 pending, 3 desired (docker)"
@@ -74,7 +74,7 @@ async def test_k8s_replay_on_fake_api_server(tmp_path: Path) -> None:
             assert kube.deployment("ma", "replayer")["spec"]["replicas"] == 2
             report = await replay.status()
             assert report.status is ReplayStatus.RUNNING
-            assert report.message == "Pods - Running: 2, Pending: 0, Desired: 2"
+            assert report.message == "Running=2 Pending=0 Desired=2 Terminating=0"
             await replay.stop()
             assert kube.deployment("ma", "replayer")["spec"]["replicas"] == 0
             assert (await replay.status()).status in (

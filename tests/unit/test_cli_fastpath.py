@@ -49,6 +49,13 @@ def _probe(*args: str) -> tuple[int, list[str], str]:
         ["replay", "--help"],
         ["metrics", "get-data", "--help"],
         ["metadata", "--help"],
+        # asyncconsole's help, no config file read (console_link passed --help to the tool)
+        ["metadata", "evaluate", "--help"],
+        ["metadata", "migrate", "--help"],
+        ["init", "--help"],
+        ["tuples", "show", "--help"],
+        ["testing", "opensearch", "--help"],
+        ["check", "--json", "--help"],
         ["kafka", "--help"],
         ["check", "--help"],
         ["demo", "--help"],

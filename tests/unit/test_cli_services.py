@@ -58,7 +58,7 @@ def test_backfill_status_text_and_json(servers: Servers, fakes: Fakes) -> None:
     text = invoke(["backfill", "status"], config=config, fakes=fakes)
     assert text.exit_code == 0, text.stderr
     assert text.stdout.startswith(
-        "BackfillStatus.STOPPED\nPods - Running: 0, Pending: 0, Desired: 0"
+        "Backfill workers: STOPPED\nPods - Running: 0, Pending: 0, Desired: 0"
     )
     assert "Backfill status: Pending" in text.stdout  # k8s always checks the working state
 
@@ -155,13 +155,16 @@ def test_replay_commands(servers: Servers, fakes: Fakes) -> None:
     config = servers.config(replay=K8S_REPLAY)
     started = invoke(["replay", "start"], config=config, fakes=fakes)
     assert started.exit_code == 0
-    assert started.stdout.startswith("Replayer started successfully.\nPods - Running:")
+    assert started.stdout == (
+        "Replayer started successfully.\nRunning=0 Pending=2 Desired=2 Terminating=0\n"
+    )
     assert json.loads(
         invoke(["--json", "replay", "scale", "4"], config=config, fakes=fakes).stdout
     ) == {
         "action": "scale",
         "units": 4,
         "message": "Replayer scaled successfully.",
+        "workers": {"running": 0, "pending": 4, "desired": 4, "terminating": 0},
     }
     status = json.loads(invoke(["--json", "replay", "status"], config=config, fakes=fakes).stdout)
     assert status["workers"]["desired"] == 4
@@ -170,7 +173,7 @@ def test_replay_commands(servers: Servers, fakes: Fakes) -> None:
     assert stopped.stdout.startswith("Replayer stopped successfully.")
     assert _replicas(fakes, "replayer") == [2, 4, 0]
     text = invoke(["replay", "status"], config=config, fakes=fakes)
-    assert text.stdout.startswith("ReplayStatus.")
+    assert text.stdout.startswith("Replayer: ")
     described = json.loads(
         invoke(["--json", "replay", "describe"], config=config, fakes=fakes).stdout
     )
@@ -193,7 +196,12 @@ def test_metrics_list_and_get_data(fakes: Fakes) -> None:
     listed = invoke(["--json", "metrics", "list"], config=config, fakes=fakes)
     assert listed.exit_code == 0, listed.stderr
     assert json.loads(listed.stdout)["replayer"] == ["kafkaCommitCount"]
-    assert "kafkaCommitCount" in invoke(["metrics", "list"], config=config, fakes=fakes).stdout
+    shown = invoke(["metrics", "list"], config=config, fakes=fakes).stdout
+    assert any(
+        line.split() == ["│", "replayer", "│", "kafkaCommitCount", "│"]
+        for line in shown.splitlines()
+    )
+    assert "{" not in shown  # a table, not a printed Python dict
 
     data = json.loads(
         invoke(
@@ -219,7 +227,9 @@ def test_metrics_list_and_get_data(fakes: Fakes) -> None:
     text = invoke(
         ["metrics", "get-data", "replayer", "kafkaCommitCount"], config=config, fakes=fakes
     )
-    assert "Metric Name: kafkaCommitCount" in text.stdout
+    lines = text.stdout.splitlines()
+    assert any(line.split() == ["│", "Metric", "│", "kafkaCommitCount", "│"] for line in lines)
+    assert "[(" not in text.stdout  # a table, not a printed Python list of tuples
     assert invoke(["metrics", "get-data", "nobody", "x"], config=config, fakes=fakes).exit_code == 2
 
 
@@ -241,8 +251,11 @@ def test_metadata_streams_the_tool_and_passes_arguments_through(
 ) -> None:
     fakes.executor.script(lambda argv: "evaluate" in argv, stdout="Would create index logs\nDone\n")
     config = _metadata_config(servers)
+    # after `--`, --help is the tool's (before it, asyncconsole's own, needing no config)
     result = invoke(
-        ["metadata", "evaluate", "--index-allowlist", "logs", "--help"], config=config, fakes=fakes
+        ["metadata", "evaluate", "--index-allowlist", "logs", "--", "--help"],
+        config=config,
+        fakes=fakes,
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "Would create index logs\nDone\nCommand executed successfully\n"
@@ -337,7 +350,9 @@ def test_demo_forwards_every_option_to_run_demo(
     assert invoke(["demo"]).exit_code == 3
 
 
-def test_demo_interrupt_exits_130_or_0_when_kept_running(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_interrupt_exits_130_during_the_run_and_0_once_kept_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import importlib
 
     module = importlib.import_module("asyncconsole.demo")
@@ -345,6 +360,15 @@ def test_demo_interrupt_exits_130_or_0_when_kept_running(monkeypatch: pytest.Mon
     async def interrupted(**_: Any) -> int:
         raise KeyboardInterrupt
 
+    async def interrupted_while_kept(**kwargs: Any) -> int:
+        kwargs["on_done"](None)  # the run ended; the environment stays up
+        raise KeyboardInterrupt
+
     monkeypatch.setattr(module, "run_demo", interrupted)
     assert invoke(["demo"]).exit_code == 130
+    assert invoke(["demo", "--keep-running"]).exit_code == 130
+    as_json = invoke(["demo", "--json"])
+    assert as_json.exit_code == 130
+    assert json.loads(as_json.stdout)["error"]["exit_code"] == 130
+    monkeypatch.setattr(module, "run_demo", interrupted_while_kept)
     assert invoke(["demo", "--keep-running"]).exit_code == 0

@@ -230,7 +230,6 @@ def test_sigv4_proxy_signs_for_the_source_domain() -> None:
         ("https://h:9200", False),
         ("HTTPS://h:9200", False),
         ("http://h:9200", True),
-        ("h:9200", True),
     ],
 )
 def test_allow_insecure_default_depends_on_scheme(endpoint: str, insecure: bool) -> None:

@@ -62,37 +62,37 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "basic auth with password and secret",
-        "target_cluster: {endpoint: e, basic_auth: {username: u, password: p, user_secret_arn: a}}",
+        "target_cluster: {endpoint: http://e, basic_auth: {username: u, password: p, user_secret_arn: a}}",
         [f"target_cluster.basic_auth: {BOTH}"],
     ),
     (
         "basic auth with only a username",
-        "target_cluster: {endpoint: e, basic_auth: {username: u}}",
+        "target_cluster: {endpoint: http://e, basic_auth: {username: u}}",
         [f"target_cluster.basic_auth: {NEITHER}"],
     ),
     (
         "empty basic auth",
-        "target_cluster: {endpoint: e, basic_auth: }",
+        "target_cluster: {endpoint: http://e, basic_auth: }",
         [f"target_cluster.basic_auth: {NEITHER}"],
     ),
     (
         "basic auth with an empty password",
-        "target_cluster: {endpoint: e, basic_auth: {username: u, password: ''}}",
+        "target_cluster: {endpoint: http://e, basic_auth: {username: u, password: ''}}",
         ["target_cluster.basic_auth: Both username and password must be non-empty"],
     ),
     (
         "basic auth with two secret references",
-        "target_cluster: {endpoint: e, basic_auth: {user_secret_arn: a, k8s_secret_name: k}}",
+        "target_cluster: {endpoint: http://e, basic_auth: {user_secret_arn: a, k8s_secret_name: k}}",
         ["target_cluster.basic_auth: Only one secret reference can be provided"],
     ),
     (
         "proxy on the target",
-        "target_cluster: {endpoint: e, no_auth: , proxy: {endpoint: p}}",
+        "target_cluster: {endpoint: http://e, no_auth: , proxy: {endpoint: http://p}}",
         ["target_cluster.proxy: unknown field"],
     ),
     (
         "proxy without endpoint",
-        "source_cluster: {endpoint: e, no_auth: , proxy: {name: p}}",
+        "source_cluster: {endpoint: http://e, no_auth: , proxy: {name: p}}",
         ["source_cluster.proxy.endpoint: field required"],
     ),
     (
@@ -102,7 +102,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "two metrics sources",
-        "metrics_source: {cloudwatch: {qualifier: q}, prometheus: {endpoint: p}}",
+        "metrics_source: {cloudwatch: {qualifier: q}, prometheus: {endpoint: http://p}}",
         ["metrics_source: More than one value is present: ['cloudwatch', 'prometheus']"],
     ),
     (
@@ -113,7 +113,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "ecs backfill missing a required key",
         """
-        target_cluster: {endpoint: e, no_auth: }
+        target_cluster: {endpoint: http://e, no_auth: }
         backfill: {reindex_from_snapshot: {ecs: {service_name: s}}}
         """,
         ["backfill.reindex_from_snapshot.ecs.cluster_name: field required"],
@@ -121,7 +121,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "two deployment types",
         """
-        target_cluster: {endpoint: e, no_auth: }
+        target_cluster: {endpoint: http://e, no_auth: }
         backfill: {reindex_from_snapshot: {docker: , k8s: {namespace: n, deployment_name: d}}}
         """,
         ["backfill.reindex_from_snapshot: More than one value is present: ['docker', 'k8s']"],
@@ -129,7 +129,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "opensearch ingestion",
         """
-        target_cluster: {endpoint: e, no_auth: }
+        target_cluster: {endpoint: http://e, no_auth: }
         backfill: {opensearch_ingestion: {pipeline_role_arn: r}}
         """,
         [
@@ -140,7 +140,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "scale below one and of the wrong type",
         """
-        target_cluster: {endpoint: e, no_auth: }
+        target_cluster: {endpoint: http://e, no_auth: }
         backfill: {reindex_from_snapshot: {docker: , scale: 0}}
         replay: {k8s: {namespace: n, deployment_name: d}, scale: '3'}
         """,
@@ -182,7 +182,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "partial from_snapshot",  # console_link passed validation then raised KeyError
         """
-        source_cluster: {endpoint: e, no_auth: , version: ES_7.10}
+        source_cluster: {endpoint: http://e, no_auth: , version: ES_7.10}
         metadata_migration: {from_snapshot: {snapshot_name: s}}
         """,
         ["metadata_migration.from_snapshot: No values are present from set: ['fs', 'gcs', 's3']"],
@@ -195,7 +195,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "bad metadata values",
         """
-        source_cluster: {endpoint: e, no_auth: , version: ES_7.10}
+        source_cluster: {endpoint: http://e, no_auth: , version: ES_7.10}
         snapshot: {snapshot_name: s, fs: {repo_path: p}}
         metadata_migration: {from_snapshot: , cluster_awareness_attributes: -1, index_allowlist: [a, 2]}
         """,
@@ -225,8 +225,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "alias given twice",
         """
-        source: {endpoint: a, no_auth: }
-        source_cluster: {endpoint: b, no_auth: }
+        source: {endpoint: http://a, no_auth: }
+        source_cluster: {endpoint: http://b, no_auth: }
         """,
         ["source: source is another name for source_cluster; give only one of them"],
     ),
@@ -252,7 +252,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "keys that are not strings",
-        "1: x\ntarget_cluster: {endpoint: e, no_auth: , 2: y}",
+        "1: x\ntarget_cluster: {endpoint: http://e, no_auth: , 2: y}",
         ["1: keys must be strings", "target_cluster.2: keys must be strings"],
     ),
 ]
@@ -369,15 +369,15 @@ SECRET = "hunter2-very-secret"
     "text",
     [
         # a password of the wrong type
-        "target_cluster: {endpoint: e, basic_auth: {username: u, password: [hunter2-very-secret]}}",
+        "target_cluster: {endpoint: http://e, basic_auth: {username: u, password: [hunter2-very-secret]}}",
         "kafka: {broker_endpoints: b, scram: {username: u, password: {p: hunter2-very-secret}}}",
         # a password where it does not belong
-        "target_cluster: {endpoint: e, no_auth: , password: hunter2-very-secret}",
+        "target_cluster: {endpoint: http://e, no_auth: , password: hunter2-very-secret}",
         # a password next to other problems
         "target_cluster: {endpoint: 1, basic_auth: {username: u, password: hunter2-very-secret,"
         " user_secret_arn: a}}",
         # broken YAML around a password
-        'target_cluster: {endpoint: e, basic_auth: {username: u, password: "hunter2-very-secret}}',
+        'target_cluster: {endpoint: http://e, basic_auth: {username: u, password: "hunter2-very-secret}}',
         "target_cluster:\n  basic_auth:\n    password: hunter2-very-secret\n   username: u\n",
     ],
 )
@@ -393,7 +393,9 @@ def test_errors_never_echo_passwords(text: str) -> None:
 
 
 def test_number_password_is_refused_without_showing_it() -> None:
-    issues = issues_of("target_cluster: {endpoint: e, basic_auth: {username: u, password: 987654}}")
+    issues = issues_of(
+        "target_cluster: {endpoint: http://e, basic_auth: {username: u, password: 987654}}"
+    )
     assert issues == ["target_cluster.basic_auth.password: must be a string (quote it in YAML)"]
     assert "987654" not in "".join(issues)
 

@@ -47,22 +47,45 @@ def test_to_dataframe_aligns_series_on_utc_timestamps() -> None:
         to_dataframe([(T0, 1.0)])  # type: ignore[list-item]
 
 
-def test_plot_draws_one_line_per_series() -> None:
+def test_plot_gives_each_metric_its_own_labelled_axis_and_keeps_legends_outside() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    axes = plot(_series())
+    axes = plot(_series())  # two metrics: two axes (their units differ), one time axis
     try:
-        assert len(axes.get_lines()) == 2
-        assert axes.get_title() == (
+        assert len(axes) == 2
+        first, second = axes
+        assert [len(a.get_lines()) for a in axes] == [1, 1]
+        assert first.get_ylabel() == "replayer/kafkaCommitCount\n(Average)"
+        assert second.get_ylabel() == "captureProxy/kafkaSendCount\n(Sum)"
+        assert first.get_shared_x_axes().joined(first, second)
+        assert (first.get_xlabel(), second.get_xlabel()) == ("", "time (UTC)")
+        figure = first.figure
+        assert figure.get_suptitle() == (
             "captureProxy/kafkaSendCount, replayer/kafkaCommitCount (Average, Sum)"
         )
-        assert axes.get_xlabel() == "time (UTC)"
+        figure.canvas.draw()
+        for axis in axes:
+            legend = axis.get_legend()
+            assert legend is not None
+            box = legend.get_window_extent()
+            plotted = axis.get_window_extent()
+            assert box.x0 >= plotted.x1  # right of the plotting area: never over a line
+        labels = [t.get_text() for t in second.get_legend().get_texts()]
+        assert labels == ["{pod=p<1>}"]  # the axis names the metric; the legend, the series
+
+        alone = plot(_series()[0])  # one metric: one axes, titled
+        assert alone.get_title() == "replayer/kafkaCommitCount (Average)"
+        assert alone.get_xlabel() == "time (UTC)"
         _fig, own = plt.subplots()
         assert plot(_series()[0], ax=own, title="mine") is own
         assert own.get_title() == "mine"
+        _fig, pair = plt.subplots(nrows=2)
+        assert list(plot(_series(), ax=pair)) == list(pair)
+        with pytest.raises(ValueError, match="one each"):
+            plot(_series(), ax=own)
     finally:
         plt.close("all")
 

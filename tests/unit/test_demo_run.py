@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -89,7 +90,9 @@ async def test_run_demo_json_summary_and_temporary_workdir(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code = await run_demo(use_docker=False, speed=SPEED, json_output=True)
-    summary = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr().out
+    summary = json.loads(printed)
+    assert printed.startswith('{\n  "ok": true,')  # indented like every other command
     assert code == 0
     assert summary["ok"] is True
     assert summary["worker_mode"] == "simulated"
@@ -114,7 +117,9 @@ async def test_keep_running_serves_until_cancelled(tmp_path: Path) -> None:
         assert "backfill status --deep-check" in shown
         # the commands to try name the written config file and its kubeconfig
         assert f"--config-file {tmp_path / 'migration_services.yaml'}" in shown
-        assert f"KUBECONFIG={tmp_path / 'kubeconfig'}" in shown
+        assert f"--kubeconfig {tmp_path / 'kubeconfig'}" in shown
+        # this installation's own script, runnable from a shell that has no virtualenv
+        assert f"{Path(sys.executable).parent / 'asyncconsole'} --config-file" in shown
         config = yaml.safe_load((tmp_path / "migration_services.yaml").read_text())
         for url in _endpoints(config):
             assert not await _refused(url), url

@@ -37,7 +37,7 @@ from asyncconsole.services.kafka import (
     TopicRecords,
 )
 from asyncconsole.services.metadata import MetadataResult
-from asyncconsole.services.metrics import MetricData, MetricNames
+from asyncconsole.services.metrics import MetricData, MetricNames, MetricSeriesList
 from asyncconsole.services.replay import ReplayStatus, ReplayStatusReport
 from asyncconsole.services.snapshot import SnapshotInfo, SnapshotStatus
 from asyncconsole.services.workers import WorkerCounts
@@ -68,8 +68,8 @@ def _kafka(stdout: str) -> KafkaResult:
     return KafkaResult("Describe Group", ("kafka-consumer-groups.sh",), 0, stdout, duration=1.5)
 
 
-def _environment() -> dict[str, Any]:
-    env = Environment.from_dict(
+def _the_environment() -> Environment:
+    return Environment.from_dict(
         {
             "source_cluster": {
                 "endpoint": f"https://user:{SECRET}@source:9200",
@@ -78,7 +78,19 @@ def _environment() -> dict[str, Any]:
             "target_cluster": {"endpoint": "https://target:9200", "no_auth": None},
         }
     )
-    return env.describe()
+
+
+def _environment() -> dict[str, Any]:
+    return _the_environment().describe()
+
+
+def _series_list() -> MetricSeriesList:
+    return MetricSeriesList(
+        [
+            _series(),
+            MetricSeries("kafkaSendCount", "captureProxy", Statistic.SUM, {}, ((T0, 7.0),)),
+        ]
+    )
 
 
 # (object, texts both renderings must show)
@@ -240,6 +252,15 @@ CASES: dict[str, tuple[Callable[[], Any], list[str]]] = {
     "Environment.describe": (
         _environment,
         ["source_cluster", "target_cluster", "basic_auth.password", "user:********@source"],
+    ),
+    # the environment itself (a notebook cell ending in `env`), and get_data()'s result
+    "Environment": (
+        _the_environment,
+        ["not opened", "source_cluster, target_cluster", "user:********@source"],
+    ),
+    "MetricSeriesList": (
+        _series_list,
+        ["timestamp (UTC)", "captureProxy/kafkaSendCount", "2.5", "7"],
     ),
 }
 

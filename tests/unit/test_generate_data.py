@@ -13,7 +13,7 @@ import pytest
 
 from asyncconsole.config import ClusterConfig
 from asyncconsole.infra.http import AiohttpClient, FakeHttpClient, HttpRequest, HttpResponse
-from asyncconsole.services.clusters import Cluster
+from asyncconsole.services.clusters import Cluster, GenerateDataProgress
 from asyncconsole.testing import FakeOpenSearchServer
 
 
@@ -43,6 +43,22 @@ async def test_inserts_the_requested_documents_in_batches() -> None:
         assert all(140 <= size <= 160 for size in sizes), sizes
         assert "Inserted 1050 of 1050 documents into gen in 11 bulk requests" in result.render()
         assert result.to_dict()["failed"] == 0
+
+
+async def test_progress_after_every_batch() -> None:
+    seen: list[GenerateDataProgress] = []
+    async with FakeOpenSearchServer() as server, cluster_on(server) as cluster:
+        server.fail_next(1, method="POST", path=r"/slow/_bulk", status=400)
+        result = await cluster.generate_data(
+            "slow", num_docs=250, batch_size=100, max_concurrency=1, on_progress=seen.append
+        )
+    assert [(p.processed, p.requested) for p in seen] == [(100, 250), (200, 250), (250, 250)]
+    assert [p.inserted for p in seen] == [0, 100, 150]  # the first batch was refused
+    assert seen[-1].inserted == result.inserted
+    assert seen[-1].percent == 100.0
+    assert all(p.index == "slow" and p.rate >= 0 for p in seen)
+    assert GenerateDataProgress("x", 0, 0, 0, 0.0).percent == 100.0
+    assert GenerateDataProgress("x", 10, 5, 4, 2.0).rate == 2.0
 
 
 async def test_target_size_decides_the_count() -> None:

@@ -222,10 +222,9 @@ async def test_ecs_status_table(
     report = await make_backfill(http, workers, clock).status()
     assert report.status is expected
     assert report.deep is None
-    assert str(report) == (
-        f"{expected}\nRunning={running}\nPending={pending}\nDesired={desired}\nTerminating=0"
-    )
-    assert str(expected) == f"BackfillStatus.{expected.name}"
+    # console_link's DeploymentStatus line, whole (upstream's tests match it on one line)
+    assert report.message == f"Running={running} Pending={pending} Desired={desired} Terminating=0"
+    assert str(report) == f"Backfill workers: {expected.value}\n{report.message}"
 
 
 def test_status_derivation_per_kind() -> None:
@@ -269,14 +268,11 @@ async def test_deep_check_is_appended(
     assert report.deep is not None
     assert report.deep.status is StepState.RUNNING
     lines = str(report).splitlines()
-    assert lines[:5] == [
-        "BackfillStatus.RUNNING",
-        "Running=2",
-        "Pending=0",
-        "Desired=2",
-        "Terminating=0",
+    assert lines[:2] == [
+        "Backfill workers: RUNNING",
+        "Running=2 Pending=0 Desired=2 Terminating=0",
     ]
-    assert lines[5:] == [
+    assert lines[2:] == [
         "Backfill status: Running",
         "Start time: 2025-12-31 23:00:00+00:00",
         "Finished time: N/A",
@@ -317,7 +313,7 @@ async def test_deep_check_failure_keeps_status(
     assert report.deep_error is not None
     assert "500" in report.deep_error
     assert "Failed to get detailed status" in caplog.text
-    assert str(report) == "BackfillStatus.RUNNING\nRunning=1\nPending=0\nDesired=1\nTerminating=0"
+    assert str(report) == "Backfill workers: RUNNING\nRunning=1 Pending=0 Desired=1 Terminating=0"
     with pytest.raises(HttpError):
         await make_backfill(http, workers, clock).deep_status()
 

@@ -12,7 +12,7 @@ import pytest
 from asyncconsole import FakeClock, MetricsError
 from asyncconsole._errors import InvalidArgumentError
 from asyncconsole.infra.metrics import FakeMetricsCollector, MetricSeries, Statistic
-from asyncconsole.services.metrics import MetricData, MetricNames, MetricsService
+from asyncconsole.services.metrics import MetricData, MetricNames, MetricSeriesList, MetricsService
 
 START = datetime(2024, 5, 22, 19, 0, tzinfo=UTC)
 
@@ -78,6 +78,12 @@ async def test_get_data_asks_for_the_lookback_window_in_utc_with_the_statistic()
     [only] = series
     # Sum per 60 s bucket on the window's grid (the window starts 10 minutes before now).
     assert only.points == ((base, 30.0), (base + timedelta(minutes=1), 150.0))
+    # a list that draws as a table in a notebook (a row per time)
+    assert isinstance(series, list)
+    assert isinstance(series, MetricSeriesList)
+    page = series._repr_html_()
+    assert page.startswith('<table class="asyncconsole-metrics">')
+    assert page.count("<tr>") == 3  # heading and two buckets
 
 
 @pytest.mark.parametrize(

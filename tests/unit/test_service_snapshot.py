@@ -366,7 +366,10 @@ async def test_deep_status_uses_status_endpoint_last() -> None:
     }
     http.route("GET", f"{BASE}/snap1/_status", json={"snapshots": [detailed]})
     status = await snapshot.deep_status()
-    assert calls(http)[-1] == ("GET", f"{BASE}/snap1/_status")
+    # the basic info first; then _status and the document counts, concurrently
+    first, *rest = calls(http)
+    assert first == ("GET", f"{BASE}/snap1")
+    assert sorted(rest) == [("GET", f"{BASE}/snap1/_status"), ("GET", "/_stats/docs")]
     text = status.render()
     assert "Percent completed: 100.00%" in text
     assert "Data processed: 64.000/64.000 MiB" in text
@@ -615,3 +618,37 @@ async def test_every_operation_needs_a_source_cluster() -> None:
         async for _ in snapshot.watch():
             pass
     assert snapshot.describe()["source"] is None
+
+
+async def test_deep_status_documents_come_from_the_source_stats() -> None:
+    """_status has no document counts (console_link read a missing field: 0 everywhere)."""
+    snapshot, http, _ = make()
+    entry = snapshot_entry(indices=["logs", "orders", "gone"])
+    http.route("GET", f"{BASE}/snap1", json={"snapshots": [entry]})
+    detailed = {
+        "snapshot": "snap1",
+        "state": "SUCCESS",
+        "indices": {name: {"shards_stats": {"done": 1, "total": 1}} for name in entry["indices"]},
+    }
+    http.route("GET", f"{BASE}/snap1/_status", json={"snapshots": [detailed]})
+    stats = {
+        "indices": {
+            "logs": {"primaries": {"docs": {"count": 1200}}},
+            "orders": {"primaries": {"docs": {"count": 7}}},
+            "not-in-the-snapshot": {"primaries": {"docs": {"count": 99}}},
+        }
+    }
+    http.route("GET", "/_stats/docs", json=stats)
+    status = await snapshot.deep_status()
+    assert {i.name: i.document_count for i in status.indexes} == {
+        "gone": None,  # deleted from the source since: unknown, not 0
+        "logs": 1200,
+        "orders": 7,
+    }
+    (stats_call,) = [r for r in http.requests if r.path.startswith("/_stats")]
+    assert ("filter_path", "indices.*.primaries.docs.count") in stats_call.query
+
+    http.route("GET", "/_stats/docs", status=403, json={"error": "forbidden"})
+    unknown = await snapshot.deep_status()
+    assert [i.document_count for i in unknown.indexes] == [None, None, None]
+    assert unknown.percentage_completed == 100.0  # the status itself is unaffected

@@ -235,16 +235,24 @@ def test_worked_example_renders_console_link_lines() -> None:
             "name": "geonames",
             "status": "completed",
             "shard_count": 300,
-            "document_count": 0,
+            "document_count": None,  # _status has none; deep_status() reads the source's
             "size_bytes": 60000000,
         },
         {
             "name": "logs.2024",
             "status": "completed",
             "shard_count": 4,
-            "document_count": 0,
+            "document_count": None,
             "size_bytes": 7108864,
         },
+    ]
+
+
+def test_document_counts_are_the_ones_given() -> None:
+    result = SnapshotStatus.from_snapshot_info(worked_example(), document_counts={"geonames": 5})
+    assert [(i.name, i.document_count) for i in result.indexes] == [
+        ("geonames", 5),
+        ("logs.2024", None),
     ]
 
 

@@ -225,9 +225,11 @@ class KubernetesManager(AsyncResource):
 
         assert plan.kubeconfig is not None
         try:
-            merger = await asyncio.to_thread(KubeConfigMerger, plan.kubeconfig)
+            config, base_path = await asyncio.to_thread(
+                _read_kubeconfigs, plan.kubeconfig_files, KubeConfigMerger
+            )
             loader = KubeConfigLoader(
-                config_dict=merger.config, config_base_path=None, active_context=plan.context
+                config_dict=config, config_base_path=base_path, active_context=plan.context
             )
             await loader.load_and_set(configuration)
         except (ConfigException, AssertionError, KeyError, TypeError, ValueError, OSError) as exc:
@@ -919,3 +921,19 @@ def _exit_code(status: Mapping[str, Any], where: str) -> int:
             except (TypeError, ValueError):
                 break
     raise KubernetesError(f"{where}: {status.get('message') or 'exec failed'}", status=None)
+
+
+def _read_kubeconfigs(files: tuple[str, ...], merger: Any) -> tuple[Any, str | None]:
+    """The kubeconfig to load and the directory its relative paths start from.
+
+    One file is read whole, as ``load_kube_config`` reads a single file: its path may contain
+    ``:``, which kubernetes_asyncio's merger would split on. Several (a ``KUBECONFIG`` list,
+    already split) are merged by it, as kubectl merges them.
+    """
+    if len(files) == 1:
+        import yaml
+
+        path = os.path.abspath(os.path.expanduser(files[0]))
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle), os.path.dirname(path)
+    return merger(os.pathsep.join(files)).config, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncGenerator, Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -523,7 +524,8 @@ class Backfill:
 
         Args:
             path: The file to write, or a directory to write the default name into
-                (``working_state_backup_<YYYYmmddHHMMSS>.json``); None uses the archive
+                (``working_state_backup_<YYYYmmddHHMMSS>.json``): an existing directory, or
+                a string ending with ``/`` (created when missing); None uses the archive
                 directory. An existing file is never overwritten: a taken name gets a
                 ``-1``, ``-2``... suffix.
 
@@ -563,7 +565,9 @@ class Backfill:
         if path is None:
             return (self.archive_dir or default_archive_dir()) / name
         chosen = Path(path)
-        return chosen / name if chosen.is_dir() else chosen
+        # "DIR/" names a directory even before it exists (Path() drops the slash)
+        named_a_dir = isinstance(path, str) and path.endswith(("/", os.sep))
+        return chosen / name if named_a_dir or chosen.is_dir() else chosen
 
     async def _id_maps(self) -> AsyncGenerator[dict[str, Any], None]:
         # aclosing: the scroll context is released as soon as the archive stops, however.

@@ -163,9 +163,9 @@ class BackfillStatusReport(DisplayMixin):
     """Whether the stream holds records; None when unknown (S3 unavailable) or not configured."""
 
     def render(self) -> str:
-        """console_link's text: ``BackfillStatus.X``, the counts, the deep block, then the
+        """``Backfill workers: RUNNING``, console_link's counts line and deep block, then the
         failed-document-stream lines when a stream is configured."""
-        lines = [str(self.status), self.message]
+        lines = [f"Backfill workers: {self.status.value}", self.message]
         if self.deep is not None:
             lines.append(self.deep.render())
         if self.failed_document_stream_location is not None:

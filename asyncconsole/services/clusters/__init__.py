@@ -28,6 +28,7 @@ from ._types import (
     ClusterVersion,
     CollectionType,
     ConnectionStatus,
+    GenerateDataProgress,
     GenerateDataResult,
     IndexInfo,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "ClusterVersion",
     "CollectionType",
     "ConnectionStatus",
+    "GenerateDataProgress",
     "GenerateDataResult",
     "IndexInfo",
     "parse_header",

@@ -40,6 +40,7 @@ from ._types import (
     ClusterVersion,
     CollectionType,
     ConnectionStatus,
+    GenerateDataProgress,
     GenerateDataResult,
     IndexInfo,
 )
@@ -649,6 +650,7 @@ class Cluster:
         batch_size: int = 100,
         max_concurrency: int | None = None,
         refresh: bool = True,
+        on_progress: Callable[[GenerateDataProgress], None] | None = None,
     ) -> GenerateDataResult:
         """Insert generated documents with concurrent ``_bulk`` requests (console_link's
         ``clusters generate-data``).
@@ -658,6 +660,7 @@ class Cluster:
         ``doc_size_bytes``. Batches of ``batch_size`` go out at most ``max_concurrency`` at
         a time (default :attr:`max_concurrency`); a refused document or batch does not stop
         the others: the result says how many were inserted (check :attr:`~GenerateDataResult.ok`).
+        ``on_progress`` is called after each batch with the counts so far.
 
         Raises:
             ValueError: Not exactly one of ``num_docs``/``target_size_mb``, or a size, count
@@ -674,6 +677,7 @@ class Cluster:
         path = f"/{quote(index, safe='')}/_bulk"
         started = self.clock.monotonic()
         inserted = 0
+        processed = 0
         errors: list[str] = []
         semaphore = asyncio.Semaphore(limit)
 
@@ -682,7 +686,7 @@ class Cluster:
                 errors.append(error)
 
         async def send(first: int, count: int) -> None:
-            nonlocal inserted
+            nonlocal inserted, processed
             try:
                 body = _bulk_body(first, count, doc_size_bytes)
                 response = await self.call_api(
@@ -699,6 +703,10 @@ class Cluster:
                 note(f"bulk request of {count} documents failed: {exc}")
             finally:
                 semaphore.release()
+            processed += count
+            if on_progress is not None:
+                elapsed = max(0.0, self.clock.monotonic() - started)
+                on_progress(GenerateDataProgress(index, requested, processed, inserted, elapsed))
 
         async with observe(_log, "cluster.generate_data", self.name, index=index) as info:
             batches = 0

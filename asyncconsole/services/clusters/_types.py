@@ -18,6 +18,7 @@ __all__ = [
     "ClusterVersion",
     "CollectionType",
     "ConnectionStatus",
+    "GenerateDataProgress",
     "GenerateDataResult",
     "IndexInfo",
 ]
@@ -207,6 +208,35 @@ class ClearIndicesResult:
         if not self.deleted:
             return "No user indices to delete."
         return f"Deleted {len(self.deleted)} indices: {', '.join(self.deleted)}"
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateDataProgress:
+    """How far :meth:`Cluster.generate_data` is, after one more batch.
+
+    Attributes:
+        index: The index written to.
+        requested: Documents asked for.
+        processed: Documents in the batches answered so far (inserted or refused).
+        inserted: Documents the cluster accepted so far.
+        elapsed: Seconds since the first batch was sent.
+    """
+
+    index: str
+    requested: int
+    processed: int
+    inserted: int
+    elapsed: float
+
+    @property
+    def percent(self) -> float:
+        """Processed share of the requested documents, 0..100."""
+        return 100.0 * self.processed / self.requested if self.requested else 100.0
+
+    @property
+    def rate(self) -> float:
+        """Inserted documents per second so far (0 before any time has passed)."""
+        return self.inserted / self.elapsed if self.elapsed > 0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)

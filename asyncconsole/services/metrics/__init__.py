@@ -4,18 +4,19 @@
 (Prometheus, CloudWatch or the fake)::
 
     names = await metrics.list()                                     # MetricNames
-    series = await metrics.get_data("replayer", "kafkaCommitCount")  # list[MetricSeries]
+    series = await metrics.get_data("replayer", "kafkaCommitCount")  # MetricSeriesList
     report = await metrics.get_data_report("replayer", "kafkaCommitCount", "Sum", 30)
-    print(report)              # console_link's text;  report.to_dict() for JSON
+    print(report)              # the query and a table;  report.to_dict() for JSON
 """
 
 from ._service import COMPONENTS, MetricsService, parse_component, parse_statistic
-from ._types import MetricData, MetricNames
+from ._types import MetricData, MetricNames, MetricSeriesList
 
 __all__ = [
     "COMPONENTS",
     "MetricData",
     "MetricNames",
+    "MetricSeriesList",
     "MetricsService",
     "parse_component",
     "parse_statistic",

@@ -21,7 +21,7 @@ from ...infra.metrics import (
     Statistic,
     watch,
 )
-from ._types import MetricData, MetricNames
+from ._types import MetricData, MetricNames, MetricSeriesList
 
 __all__ = ["COMPONENTS", "MetricsService", "parse_component", "parse_statistic"]
 
@@ -166,7 +166,7 @@ class MetricsService:
         statistic: Statistic | str = "Average",
         lookback_minutes: float = 60,
         period: int = 60,
-    ) -> builtins.list[MetricSeries]:
+    ) -> MetricSeriesList:
         """One metric's series over the last ``lookback_minutes`` (``metrics get-data``).
 
         Args:
@@ -177,15 +177,15 @@ class MetricsService:
             period: Bucket length in seconds.
 
         Returns:
-            Every matching series, points ascending with UTC timestamps.
+            Every matching series, points ascending with UTC timestamps: a list that draws
+            as a table in notebooks and has ``to_dataframe()`` and ``plot()``.
 
         Raises:
             InvalidArgumentError: A bad argument (see :meth:`query`).
             MetricsError: The backend failed.
         """
-        return (
-            await self._fetch(self.query(component, metric, statistic, lookback_minutes, period))
-        )[1]
+        query = self.query(component, metric, statistic, lookback_minutes, period)
+        return MetricSeriesList((await self._fetch(query))[1])
 
     async def get_data_report(
         self,

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..._display import DisplayMixin, Table, fields, table
+from ..._display import DisplayMixin, Table, fields, table, to_html, to_rich
 from ...infra.metrics import MetricSeries, Statistic
 
-__all__ = ["MetricData", "MetricNames"]
+__all__ = ["MetricData", "MetricNames", "MetricSeriesList"]
 
 
 class MetricNames(DisplayMixin, dict[str, list[str]]):
@@ -43,7 +43,43 @@ class MetricNames(DisplayMixin, dict[str, list[str]]):
         return self.render()
 
     def _display_tables(self) -> Table:
-        return table(["component", "metrics"], self.items())
+        rows = [(component, name) for component, found in self.items() for name in found]
+        return table(["Component", "Metric"], rows, title="Metrics")
+
+
+class MetricSeriesList(list[MetricSeries]):
+    """The series of one metric query: a plain list of
+    :class:`~asyncconsole.infra.metrics.MetricSeries` that draws as one table (a row per
+    time, a column per series) in Jupyter and rich terminals, and has the notebook helpers
+    as methods (``to_dataframe()``, ``plot()``; the ``notebook`` extra)."""
+
+    __slots__ = ()
+
+    def _display_tables(self) -> Table:
+        from ...notebook import _series_table
+
+        if not self:
+            return table(["(no series)"], [])
+        stats = sorted({s.statistic.value for s in self})
+        return _series_table(self, title=f"{', '.join(stats)} per period")
+
+    def __rich__(self) -> Any:
+        return to_rich(self._display_tables())
+
+    def _repr_html_(self) -> str:
+        return to_html(self._display_tables())
+
+    def to_dataframe(self) -> Any:
+        """See :func:`asyncconsole.notebook.to_dataframe`."""
+        from ...notebook import to_dataframe
+
+        return to_dataframe(self)
+
+    def plot(self, **kwargs: Any) -> Any:
+        """See :func:`asyncconsole.notebook.plot`."""
+        from ...notebook import plot
+
+        return plot(self, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from ..._clock import Clock, SystemClock
 from ..._observe import observe
 from ..._redact import mask_described
 from ...config import ReplayConfig
-from ..workers import WorkerCounts, WorkerDeployment, counts_message
+from ..workers import WorkerCounts, WorkerDeployment
 from ._types import ReplayStatus, ReplayStatusReport
 
 __all__ = ["Replay", "replay_status"]
@@ -95,7 +95,7 @@ class Replay:
         return ReplayStatusReport(
             status=replay_status(self.kind, counts),
             counts=counts,
-            message=counts_message(self.kind, counts),
+            message=str(counts),  # console_link's replayer line, on Kubernetes too
         )
 
     async def check(self) -> str:

@@ -35,8 +35,9 @@ class ReplayStatusReport(DisplayMixin):
     message: str
 
     def render(self) -> str:
-        """console_link's text: ``ReplayStatus.X`` then the counts."""
-        return f"{self.status}\n{self.message}"
+        """``Replayer: RUNNING``, then console_link's counts line
+        (``Running=1 Pending=0 Desired=1 Terminating=0``)."""
+        return f"Replayer: {self.status.value}\n{self.message}"
 
     def __str__(self) -> str:
         return self.render()

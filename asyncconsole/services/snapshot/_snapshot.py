@@ -337,12 +337,9 @@ class Snapshot:
         """
         snapshot = name or self.name
         info = await self._info(snapshot)
-        try:
-            response = await self._cluster().call_api(self._path(snapshot) + "/_status")
-            detailed = _snapshots(response)
-        except AsyncConsoleError as exc:
-            _log.info("snapshot %s: _status failed (%s); using basic info", snapshot, exc)
-            detailed = []
+        detailed, counts = await gather_pair(
+            self._detailed_info(snapshot), self._document_counts(info.get("indices"))
+        )
         if detailed:
             merged = dict(detailed[0])
             # _status carries no timestamps outside stats on older versions; keep the basic ones.
@@ -352,7 +349,45 @@ class Snapshot:
             if "state" not in merged:
                 merged["state"] = info.get("state")
             info = merged
-        return SnapshotStatus.from_snapshot_info(info, now=self.clock.now())
+        return SnapshotStatus.from_snapshot_info(info, now=self.clock.now(), document_counts=counts)
+
+    async def _detailed_info(self, snapshot: str) -> builtins.list[dict[str, Any]]:
+        """``snapshots`` of ``.../_status``, or ``[]`` when it fails (then the basic info)."""
+        try:
+            response = await self._cluster().call_api(self._path(snapshot) + "/_status")
+        except AsyncConsoleError as exc:
+            _log.info("snapshot %s: _status failed (%s); using basic info", snapshot, exc)
+            return []
+        return _snapshots(response)
+
+    async def _document_counts(self, indices: Any) -> dict[str, int]:
+        """Primary document counts of the snapshot's indices, from the source's ``_stats``
+        (the snapshot APIs report none); empty when they cannot be read."""
+        names = set(indices) if isinstance(indices, list | dict) else set()
+        if not names:
+            return {}
+        try:
+            response = await self._cluster().call_api(
+                "/_stats/docs",
+                params={
+                    "level": "indices",
+                    "filter_path": "indices.*.primaries.docs.count",
+                    "expand_wildcards": "all",
+                },
+            )
+            body = response.json()
+            found = body.get("indices") if isinstance(body, dict) else None
+        except (AsyncConsoleError, ValueError) as exc:
+            _log.info("document counts of the snapshot's indices unavailable: %s", exc)
+            return {}
+        counts: dict[str, int] = {}
+        for index, entry in found.items() if isinstance(found, dict) else ():
+            count: Any = entry
+            for key in ("primaries", "docs", "count"):
+                count = count.get(key) if isinstance(count, dict) else None
+            if index in names and isinstance(count, int) and not isinstance(count, bool):
+                counts[index] = count
+        return counts
 
     async def watch(
         self,

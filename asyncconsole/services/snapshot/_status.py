@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -73,8 +73,10 @@ class SnapshotIndexStatus:
     """``completed``, ``in_progress`` or ``not_started``."""
     shard_count: int = 0
     """Shards of the index in the snapshot."""
-    document_count: int = 0
-    """Documents, when the cluster reports them."""
+    document_count: int | None = None
+    """Primary documents of the index on the source now (``_stats``); None when unknown
+    (the index is gone, or the count could not be read). ``_status`` has no document counts:
+    console_link read a ``docs`` field it does not have and showed 0 for every index."""
     size_bytes: int = 0
     """Bytes of the index in the snapshot."""
 
@@ -112,7 +114,6 @@ def _index_status(name: str, entry: Any, overall: SnapshotState) -> SnapshotInde
         name=name,
         status=status,
         shard_count=shard_count,
-        document_count=_num(entry.get("docs")),
         size_bytes=size,
     )
 
@@ -167,7 +168,11 @@ class SnapshotStatus(DisplayMixin):
 
     @classmethod
     def from_snapshot_info(
-        cls, info: Mapping[str, Any], *, now: datetime | None = None
+        cls,
+        info: Mapping[str, Any],
+        *,
+        now: datetime | None = None,
+        document_counts: Mapping[str, int] | None = None,
     ) -> SnapshotStatus:
         """Compute progress from one ``snapshots[]`` entry of ``GET /_snapshot/<repo>/<name>``
         or of its ``_status``.
@@ -175,6 +180,8 @@ class SnapshotStatus(DisplayMixin):
         Args:
             info: The entry.
             now: The current time, used only when a running snapshot reports no elapsed time.
+            document_counts: Documents per index name (the source's ``_stats``); indices not
+                in it have ``document_count`` None.
         """
         raw = info.get("state")
         state = SnapshotState.from_raw(raw)
@@ -236,6 +243,8 @@ class SnapshotStatus(DisplayMixin):
             indexes = tuple(_index_status(str(n), None, state) for n in sorted(indices))
         else:
             indexes = ()
+        counts = document_counts or {}
+        indexes = tuple(replace(i, document_count=counts.get(i.name)) for i in indexes)
 
         return cls(
             state=raw,

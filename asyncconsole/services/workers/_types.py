@@ -47,17 +47,17 @@ class WorkerCounts(DisplayMixin):
         )
 
     def __str__(self) -> str:
-        # console_link's DeploymentStatus text (ECS and the generic form).
+        # console_link's DeploymentStatus text, one line (its users match it as a whole)
         return (
-            f"Running={self.running}\nPending={self.pending}\n"
-            f"Desired={self.desired}\nTerminating={self.terminating}"
+            f"Running={self.running} Pending={self.pending} "
+            f"Desired={self.desired} Terminating={self.terminating}"
         )
 
 
 def counts_message(kind: str, counts: WorkerCounts) -> str:
-    """console_link's counts line: ``Pods - Running: R, Pending: P, Desired: D`` on
-    Kubernetes, ``Running=R`` / ``Pending=P`` / ``Desired=D`` / ``Terminating=T`` lines
-    otherwise."""
+    """console_link's counts line of a backfill: ``Pods - Running: R, Pending: P, Desired: D``
+    on Kubernetes, ``Running=R Pending=P Desired=D Terminating=T`` otherwise (the replayer
+    always uses the latter, as console_link's)."""
     if kind == "k8s":
         return (
             f"Pods - Running: {counts.running}, Pending: {counts.pending}, "
