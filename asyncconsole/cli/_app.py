@@ -27,6 +27,7 @@ from ._globals import (
     configure_logging,
     share_global_options,
 )
+from ._signals import EXIT_TERMINATED, Terminated
 
 if TYPE_CHECKING:
     from ..environment import Environment
@@ -216,7 +217,11 @@ class RootGroup(LazyGroup):
             _json_error(state, argv, type(exc).__name__, exc.format_message(), exc.exit_code)
             code = exc.exit_code
         except click.Abort as exc:
-            if isinstance(exc.__cause__, KeyboardInterrupt):
+            if isinstance(exc, Terminated):
+                click.echo("Terminated.", err=True)
+                _json_error(state, argv, "Terminated", "Terminated (SIGTERM)", EXIT_TERMINATED)
+                code = EXIT_TERMINATED
+            elif isinstance(exc.__cause__, KeyboardInterrupt):
                 click.echo("Interrupted.", err=True)
                 _json_error(state, argv, "Interrupted", "Interrupted (Ctrl-C)", EXIT_INTERRUPTED)
                 code = EXIT_INTERRUPTED

@@ -8,26 +8,22 @@ it started is stopped by the code that started it; then the CLI exits 143 (128 +
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["EXIT_SIGTERM", "Terminated", "run"]
+__all__ = ["EXIT_TERMINATED", "Terminated", "run"]
 
 T = TypeVar("T")
 
-EXIT_SIGTERM = 128 + signal.SIGTERM
-"""What shells report for a command ended by SIGTERM."""
+EXIT_TERMINATED = 128 + signal.SIGTERM
+"""143, what shells report for a command ended by SIGTERM."""
 
 
-class Terminated(click.exceptions.Exit):
-    """The command was stopped by SIGTERM (after cleaning up); exits 143."""
-
-    def __init__(self) -> None:
-        super().__init__(EXIT_SIGTERM)
+class Terminated(click.Abort):
+    """The command was stopped by SIGTERM, after cleaning up (the CLI exits 143)."""
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
@@ -36,10 +32,12 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     Raises:
         Terminated: SIGTERM stopped it (everything it started has been stopped).
     """
+    import asyncio  # not at import time: `--help` and `--version` never need it
+
     terminated = False
     with asyncio.Runner() as runner:
         loop = runner.get_loop()
-        task: asyncio.Task[T] | None = None
+        task: asyncio.Task[Any] | None = None
 
         async def main() -> T:
             nonlocal task
@@ -60,7 +58,6 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
             return runner.run(main())
         except asyncio.CancelledError:
             if terminated:
-                click.echo("Terminated.", err=True)
                 raise Terminated from None
             raise
         finally:

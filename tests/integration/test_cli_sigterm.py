@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import stat
@@ -30,7 +31,8 @@ def _running(pid: int) -> bool:
     return state != "Z"  # a zombie has ended (only its parent has not reaped it yet)
 
 
-async def test_sigterm_stops_the_tool_tree_and_exits_143(tmp_path: Path) -> None:
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+async def test_sigterm_stops_the_tool_tree_and_exits_143(tmp_path: Path, as_json: bool) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     tool = bin_dir / "opensearch-benchmark"
@@ -50,8 +52,9 @@ async def test_sigterm_stops_the_tool_tree_and_exits_143(tmp_path: Path) -> None
         "run-test-benchmarks",
         "--cluster",
         "source",
+        *(["--json"] if as_json else []),
         env=env,
-        stdout=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     async with asyncio.timeout(30):
@@ -62,9 +65,12 @@ async def test_sigterm_stops_the_tool_tree_and_exits_143(tmp_path: Path) -> None
 
     cli.send_signal(signal.SIGTERM)
     async with asyncio.timeout(10):
-        _, stderr = await cli.communicate()
+        stdout, stderr = await cli.communicate()
     assert cli.returncode == 128 + signal.SIGTERM
     assert b"Terminated" in stderr
+    if as_json:
+        # one JSON document, as for every other way a run ends
+        assert json.loads(stdout)["error"]["type"] == "Terminated"
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 1.0
     while any(_running(p) for p in pids) and loop.time() < deadline:

@@ -242,7 +242,7 @@ class MetricSeries(DisplayMixin):
         Raises:
             ImportError: pandas is not installed (``pip install 'asyncconsole[notebook]'``).
         """
-        from ...notebook import to_dataframe
+        from ._frames import to_dataframe
 
         return to_dataframe(self)
 
@@ -254,12 +254,12 @@ class MetricSeries(DisplayMixin):
             ImportError: pandas or matplotlib is not installed
                 (``pip install 'asyncconsole[notebook]'``).
         """
-        from ...notebook import plot
+        from ._frames import plot
 
         return plot(self, ax=ax, title=title)
 
     def _display_tables(self) -> Table:
-        from ...notebook import _series_table
+        from ._frames import _series_table
 
         return _series_table(self, title=f"{self.statistic.value} per period")
 

@@ -56,7 +56,7 @@ class MetricSeriesList(list[MetricSeries]):
     __slots__ = ()
 
     def _display_tables(self) -> Table:
-        from ...notebook import _series_table
+        from ...infra.metrics._frames import _series_table
 
         if not self:
             return table(["(no series)"], [])
@@ -71,13 +71,13 @@ class MetricSeriesList(list[MetricSeries]):
 
     def to_dataframe(self) -> Any:
         """See :func:`asyncconsole.notebook.to_dataframe`."""
-        from ...notebook import to_dataframe
+        from ...infra.metrics._frames import to_dataframe
 
         return to_dataframe(self)
 
     def plot(self, **kwargs: Any) -> Any:
         """See :func:`asyncconsole.notebook.plot`."""
-        from ...notebook import plot
+        from ...infra.metrics._frames import plot
 
         return plot(self, **kwargs)
 
@@ -164,7 +164,7 @@ class MetricData(DisplayMixin):
         return self.render()
 
     def _display_tables(self) -> list[Table]:
-        from ...notebook import _series_table
+        from ...infra.metrics._frames import _series_table
 
         query = fields(
             [
