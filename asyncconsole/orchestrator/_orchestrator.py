@@ -1,8 +1,9 @@
 """The orchestrator: many operations at once under one ``asyncio.TaskGroup``.
 
 Each submitted operation becomes one child task that waits for its dependencies, takes a
-concurrency slot, runs its attempts under its own ``asyncio.timeout`` (and the orchestrator's
-deadline, an ``asyncio.timeout_at``), and records an :class:`Outcome` however it ends. Children
+concurrency slot, runs its attempts under its own timeout (and the orchestrator's deadline),
+both taken on the orchestrator's :class:`~asyncconsole.Clock` (so a ``FakeClock`` drives them
+as it drives every other wait), and records an :class:`Outcome` however it ends. Children
 never raise into the group unless ``fail_fast`` is set, so one failure does not disturb the
 others; leaving the block early aborts the group, which cancels and awaits every child.
 """
@@ -16,7 +17,7 @@ import types
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-from .._clock import Clock, SystemClock
+from .._clock import Clock, SystemClock, TimeoutScope
 from .._errors import OperationCancelledError, OperationTimeoutError
 from .._observe import observe, tracing_enabled
 from .._retry import RetryPolicy
@@ -102,7 +103,7 @@ class _Op:
         self.tried = 0
         self.outcome: Outcome | None = None
         self.cancel_reason: str | None = None
-        self.own_timeout: asyncio.Timeout | None = None
+        self.own_timeout: TimeoutScope | None = None
         self.task: asyncio.Task[None] | None = None
         self.waiters: list[asyncio.Future[None]] | None = None
 
@@ -189,8 +190,8 @@ class Orchestrator:
         fail_fast: Cancel everything and raise as soon as one operation fails or times out.
         retry: Default retry policy for operations submitted without ``retry=`` (default:
             one attempt).
-        clock: Time source for durations, event times and waits between retries. Timeouts and
-            the deadline use the event loop's clock (they are ``asyncio.timeout``).
+        clock: Time source for durations, event times, waits between retries, timeouts and
+            the deadline (a ``FakeClock`` runs them all on fake time).
         on_event: Called synchronously with every :class:`Event`; errors it raises are logged
             and ignored so a display bug cannot break the operations.
         event_buffer: Most unread events each :meth:`events` stream holds before dropping the
@@ -249,7 +250,7 @@ class Orchestrator:
         self._owner = asyncio.current_task()
         self._t0 = self._clock.monotonic()
         if self.timeout is not None:
-            self._deadline = asyncio.get_running_loop().time() + self.timeout
+            self._deadline = self._clock.monotonic() + self.timeout
         self._observed = tracing_enabled() or self._logger.isEnabledFor(logging.INFO)
         return self
 
@@ -455,7 +456,7 @@ class Orchestrator:
     async def _run(self, op: _Op) -> None:
         op.state = _WAITING
         deadline = self._deadline
-        overall = asyncio.timeout_at(deadline) if deadline is not None else None
+        overall = self._clock.timeout_at(deadline) if deadline is not None else None
         try:
             if op.cancel_reason is not None:
                 raise asyncio.CancelledError
@@ -525,7 +526,7 @@ class Orchestrator:
             if self._listening:
                 self._emit(Event(EventKind.STARTED, op.name, 1, op.started - self._t0))
             if op.timeout is not None:
-                op.own_timeout = asyncio.timeout(op.timeout)
+                op.own_timeout = self._clock.timeout(op.timeout)
                 async with op.own_timeout:
                     return await self._attempts(op)
             if op.retry is not None or self._observed:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from asyncconsole import FakeClock, SystemClock
+from asyncconsole import FakeClock, Orchestrator, SystemClock
 
 
 async def test_fake_timeout_expires_at_its_deadline_in_fake_time() -> None:
@@ -107,3 +107,17 @@ async def test_system_clock_timeout_is_real() -> None:
     assert not scope.expired()
     async with clock.timeout(None):
         await asyncio.sleep(0)
+
+
+async def test_the_orchestrator_times_out_on_its_clock() -> None:
+    # One time model: a FakeClock drives the orchestrator's timeouts as it drives waits, so an
+    # hour-long fake wait under a 60 s deadline ends at fake 60 s, at once in real time.
+    clock = FakeClock()
+    async with Orchestrator(clock=clock, timeout=60) as orch:
+        orch.submit("long wait", clock.sleep, 3600)
+        orch.submit("own timeout", clock.sleep, 3600, timeout=5)
+        orch.submit("quick", clock.sleep, 1)
+    statuses = {name: outcome.status.value for name, outcome in orch.outcomes.items()}
+    assert statuses == {"long wait": "timed_out", "own timeout": "timed_out", "quick": "ok"}
+    assert orch.outcomes["own timeout"].duration == 5
+    assert clock.monotonic() == 60
