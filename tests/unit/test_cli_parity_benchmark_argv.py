@@ -33,7 +33,7 @@ def upstream(client_options: str) -> str:
 
 def cluster(**auth: Any) -> Cluster:
     config = ClusterConfig.model_validate({"endpoint": ENDPOINT, **auth})
-    return Cluster(config, FakeHttpClient(), name="source")
+    return Cluster(config, FakeHttpClient(base_url=ENDPOINT), name="source")
 
 
 async def test_no_auth() -> None:
@@ -82,7 +82,7 @@ async def test_basic_auth_from_a_resolved_secret_and_test_procedure() -> None:
     config = ClusterConfig.model_validate(
         {"endpoint": ENDPOINT, "basic_auth": {"user_secret_arn": "arn:aws:secretsmanager:x"}}
     )
-    http = FakeHttpClient(auth=BasicAuth("svc", "from-secret"))
+    http = FakeHttpClient(base_url=ENDPOINT, auth=BasicAuth("svc", "from-secret"))
     command = await Cluster(config, http, name="source").benchmark_command(
         WORKLOAD, test_procedure="append-no-conflicts"
     )
@@ -90,7 +90,7 @@ async def test_basic_auth_from_a_resolved_secret_and_test_procedure() -> None:
         "--client-options=use_ssl:true,basic_auth_user:svc,basic_auth_password:from-secret",
         "--test-procedure=append-no-conflicts",
     ]
-    unresolvable = Cluster(config, FakeHttpClient(), name="target")
+    unresolvable = Cluster(config, FakeHttpClient(base_url=ENDPOINT), name="target")
     with pytest.raises(ConfigError):
         await unresolvable.benchmark_command(WORKLOAD)
 

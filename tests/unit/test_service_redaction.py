@@ -80,7 +80,7 @@ def test_masking_text_and_described_data() -> None:
 
 def url_cluster(endpoint: str = "https://admin:hunter2@target:9200") -> Cluster:
     config = ClusterConfig(endpoint=endpoint, no_auth=None)
-    http = FakeHttpClient(base_url="https://target:9200")
+    http = FakeHttpClient(base_url=endpoint)  # as the environment wires it
     return Cluster(config, http, name="target", clock=FakeClock())
 
 
@@ -156,7 +156,7 @@ class Clusters:
     """Fake clusters answering ``GET /`` (the factory of an ``Infrastructure``)."""
 
     def __call__(self, config: ClusterConfig, auth: HttpAuth | None) -> HttpClient:
-        client = FakeHttpClient(base_url="https://cluster:9200", auth=auth, retry=False)
+        client = FakeHttpClient(base_url=config.endpoint, auth=auth, retry=False)
         client.route("GET", "/", json=OS_ROOT)
         return client
 
@@ -246,6 +246,6 @@ def test_config_errors_never_show_a_url_password() -> None:
 async def test_aiohttp_client_repr_of_a_url_with_a_password() -> None:
     # the service masks at the source whatever the client does with the URL
     config = ClusterConfig(endpoint="https://u:pw-url@t:9200", no_auth=None)
-    async with AiohttpClient(base_url="https://t:9200") as http:
+    async with AiohttpClient(base_url=config.endpoint) as http:
         cluster = Cluster(config, http, name="target")
         assert "pw-url" not in repr(cluster) + json.dumps(cluster.describe())

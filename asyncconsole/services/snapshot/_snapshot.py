@@ -27,7 +27,7 @@ from ..._redact import mask_url
 from ...config import FSRepoConfig, GCSRepoConfig, S3RepoConfig, SnapshotConfig
 from ...infra.http import HttpResponse
 from ..clusters import Cluster
-from ..clusters._cluster import response_error
+from ..clusters._answers import response_error
 from ._status import SnapshotState, SnapshotStatus
 from ._types import (
     DeleteAllResult,
