@@ -120,7 +120,8 @@ ProxyFaultKind = Literal["hang", "drop", "reset", "status", "garbage"]
 """
 
 _BEFORE: Final = frozenset({"hang", "drop"})
-# Hop-by-hop headers, and framing aiohttp sets itself.
+# Hop-by-hop headers, and framing aiohttp sets itself. Host is forwarded as the client sent
+# it: a signed request (AWS SigV4 signs the host) must still verify at the peer.
 _HOP: Final = frozenset(
     {
         "connection",
@@ -132,7 +133,6 @@ _HOP: Final = frozenset(
         "transfer-encoding",
         "upgrade",
         "content-length",
-        "host",
     }
 )
 
@@ -162,15 +162,26 @@ class FaultProxy(AsyncResource):
     then point the client at :attr:`url`. Without faults it forwards every request, streaming
     the answer. :meth:`add` injects faults by method, path and rate (seeded, so a run can be
     repeated); :attr:`forwarded` counts, per ``(method, path)``, the requests that reached the
-    peer: a request not safe to repeat must appear there at most once per call.
+    peer: a request not safe to repeat must appear there at most once per call. APIs that name
+    the operation in a header rather than the path (AWS JSON APIs: ``X-Amz-Target``) are
+    counted per value of ``operation_header`` in :attr:`forwarded_operations`.
     """
 
-    def __init__(self, upstream: str, *, seed: int | None = None, port: int = 0) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        seed: int | None = None,
+        port: int = 0,
+        operation_header: str | None = None,
+    ) -> None:
         if not upstream.startswith(("http://", "unix://")):
             raise ValueError(f"upstream must be http:// or unix://, not {upstream!r}")
         self.upstream = upstream.rstrip("/")
         self.port = port
         self.forwarded: Counter[tuple[str, str]] = Counter()
+        self.operation_header = operation_header
+        self.forwarded_operations: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()
         self._rules: list[_Rule] = []
         self._random = random.Random(seed)
@@ -218,6 +229,7 @@ class FaultProxy(AsyncResource):
     def reset_counts(self) -> None:
         """Forget what was forwarded and injected so far."""
         self.forwarded.clear()
+        self.forwarded_operations.clear()
         self.injected.clear()
 
     def _pick(self, method: str, path: str, before: bool) -> _Rule | None:
@@ -286,6 +298,8 @@ class FaultProxy(AsyncResource):
             allow_redirects=False,
         ) as upstream:
             self.forwarded[(method, path)] += 1
+            if self.operation_header is not None:
+                self.forwarded_operations[request.headers.get(self.operation_header, "")] += 1
             if after is not None:
                 if after.kind == "reset":
                     _abort(request)
