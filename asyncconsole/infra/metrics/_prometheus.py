@@ -13,17 +13,19 @@ version is read once from ``/api/v1/status/buildinfo``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
-from ..._clock import Clock, SystemClock
-from ..._errors import HttpError, MetricsError
-from ..._observe import observe
-from ..._resource import AsyncResource
-from ..._retry import RetryPolicy, is_transient
+from ..._clock import Clock
+from ..._concurrency import gather
+from ..._decode import ShapeError, expect, shaped
+from ..._errors import HttpError, HttpTimeoutError, MetricsError, MetricsTimeoutError
+from ..._redact import mask_url
+from ..._retry import RetryPolicy
+from .._adapter import CoreAdapter
+from .._core import ErrorTypes, Operation, PeerFailure
 from ..http import HttpAuth, HttpClient
 from ..http._client import DEFAULT_RETRY
 from ._promql import (
@@ -45,8 +47,12 @@ RECENT = timedelta(hours=3)
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 T = TypeVar("T")
 
+_LIST: Final = Operation("prometheus.list_metrics", idempotent=True)
+_DATA: Final = Operation("prometheus.get_metric_data", idempotent=True)
+_PING: Final = Operation("prometheus.ping", idempotent=True)
 
-class PrometheusMetricsCollector(AsyncResource):
+
+class PrometheusMetricsCollector(CoreAdapter):
     """Metrics from a Prometheus server (or anything speaking its HTTP API).
 
     Components map to the ``exported_job`` label the OpenTelemetry collector sets:
@@ -58,7 +64,7 @@ class PrometheusMetricsCollector(AsyncResource):
             Prometheus, ...).
         allow_insecure: Skip TLS verification.
         ca_bundle: PEM file of CAs to trust.
-        timeout: Seconds per request attempt.
+        timeout: Seconds each call may take (its requests and their retries included).
         user_agent_extra: Appended to the User-Agent.
         retry: Retry policy for transient failures (429/502/503/504, dropped connections).
         max_points_per_request: Buckets per ``query_range`` call (Prometheus refuses more
@@ -66,6 +72,9 @@ class PrometheusMetricsCollector(AsyncResource):
         clock: Time source for ``end=None`` and recency.
         http: Use this client instead of creating one (for tests); it is not closed here.
     """
+
+    _errors = ErrorTypes("Prometheus server", base=MetricsError, timeout=MetricsTimeoutError)
+    _log = logger
 
     def __init__(
         self,
@@ -87,8 +96,16 @@ class PrometheusMetricsCollector(AsyncResource):
             )
         if not 1 <= max_points_per_request <= 11_000:
             raise ValueError("max_points_per_request must be between 1 and 11000")
-        self.endpoint = endpoint.rstrip("/")
-        self.clock: Clock = clock or SystemClock()
+        # Requests end themselves (the HTTP client's timeout is what the deadline leaves) and
+        # are retried by the HTTP client: the core adds the deadline, typing and one event.
+        super().__init__(
+            endpoint=mask_url(endpoint.rstrip("/")),
+            clock=clock,
+            timeout=timeout,
+            retry=None,
+            self_timed=True,
+        )
+        self.url = endpoint.rstrip("/")
         self.max_points_per_request = max_points_per_request
         self._settings: dict[str, Any] = {
             "auth": auth,
@@ -106,12 +123,19 @@ class PrometheusMetricsCollector(AsyncResource):
     def __repr__(self) -> str:
         return f"PrometheusMetricsCollector(endpoint={self.endpoint!r})"
 
+    def _check_usable(self) -> None:
+        if self._http is None or not self._opened or self.closed:
+            state = "closed" if self.closed else "not open"
+            raise RuntimeError(
+                f"PrometheusMetricsCollector is {state}; use 'async with' or 'await open()'"
+            )
+
     async def _open(self) -> None:
         if self._owns_http:
             from ..http import AiohttpClient
 
             client = AiohttpClient(
-                base_url=self.endpoint,
+                base_url=self.url,
                 raise_for_status=False,
                 clock=self.clock,
                 **self._settings,
@@ -131,16 +155,11 @@ class PrometheusMetricsCollector(AsyncResource):
         if recent:
             now = self.clock.now()
             params += [("start", epoch(now - RECENT)), ("end", epoch(now))]
-        found: dict[str, set[str]] = {}
-        async with observe(logger, "prometheus.list_metrics", self.endpoint, recent=recent):
-            data = await self._get("/api/v1/series", params, f"series {match}")
-        if not isinstance(data, list):
-            raise MetricsError(f"unexpected Prometheus series answer: {data!r:.200}", query=match)
-        for labels in data:
-            name, job = labels.get("__name__"), labels.get(JOB_LABEL)
-            if name and job:
-                found.setdefault(component_for_job(job), set()).add(name)
-        return {component: sorted(names) for component, names in sorted(found.items())}
+
+        async def attempt(left: float | None) -> dict[str, list[str]]:
+            return await self._get("/api/v1/series", params, f"series {match}", _listing)
+
+        return await self._run(_LIST, self.endpoint, attempt, recent=recent)
 
     async def get_metric_data(self, query: MetricQuery) -> list[MetricSeries]:
         start, end = query.window(self.clock.now())
@@ -148,7 +167,8 @@ class PrometheusMetricsCollector(AsyncResource):
         # Validate (and escape) before any request, so bad input fails fast and clearly.
         label_selector(query.name, {}, query=described)
         range_expression(query, timedelta(seconds=query.period))
-        async with observe(logger, "prometheus.get_metric_data", self.endpoint, query=described):
+
+        async def attempt(left: float | None) -> list[MetricSeries]:
             left_open = await self._range_is_left_open()
             period = timedelta(seconds=query.period)
             window = period if left_open else period - MS
@@ -164,21 +184,25 @@ class PrometheusMetricsCollector(AsyncResource):
             for answer in await _all(requests):
                 for labels, points in answer:
                     merged.setdefault(tuple(sorted(labels.items())), []).extend(points)
-        return [
-            MetricSeries(
-                name=query.name,
-                component=query.component,
-                statistic=query.stat,
-                labels=dict(key),
-                points=tuple(sorted(points)),
-            )
-            for key, points in sorted(merged.items())
-            if points
-        ]
+            return [
+                MetricSeries(
+                    name=query.name,
+                    component=query.component,
+                    statistic=query.stat,
+                    labels=dict(key),
+                    points=tuple(sorted(points)),
+                )
+                for key, points in sorted(merged.items())
+                if points
+            ]
+
+        return await self._run(_DATA, self.endpoint, attempt, query=described)
 
     async def ping(self) -> None:
-        async with observe(logger, "prometheus.ping", self.endpoint):
+        async def attempt(left: float | None) -> None:
             await self._detect_version()
+
+        await self._run(_PING, self.endpoint, attempt)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -195,11 +219,10 @@ class PrometheusMetricsCollector(AsyncResource):
             ("end", epoch(start + last * period + offset)),
             ("step", str(query.period)),
         ]
-        data = await self._get("/api/v1/query_range", params, expr)
-        return [
-            (labels, [(ts - offset, v) for ts, v in points])
-            for labels, points in parse_matrix(data, query=expr)
-        ]
+        matrix = await self._get(
+            "/api/v1/query_range", params, expr, lambda data: parse_matrix(data, query=expr)
+        )
+        return [(labels, [(ts - offset, v) for ts, v in points]) for labels, points in matrix]
 
     async def _partial(
         self, query: MetricQuery, tail: datetime, end: datetime, left_open: bool
@@ -208,11 +231,10 @@ class PrometheusMetricsCollector(AsyncResource):
         window = end - tail if left_open else end - tail - MS
         expr = range_expression(query, window)
         params = [("query", expr), ("time", epoch(end - MS))]
-        data = await self._get("/api/v1/query", params, expr)
-        return [
-            (labels, [(tail, v) for _, v in points])
-            for labels, points in parse_matrix(data, query=expr)
-        ]
+        matrix = await self._get(
+            "/api/v1/query", params, expr, lambda data: parse_matrix(data, query=expr)
+        )
+        return [(labels, [(tail, v) for _, v in points]) for labels, points in matrix]
 
     async def _range_is_left_open(self) -> bool:
         if self._left_open is None:
@@ -221,69 +243,97 @@ class PrometheusMetricsCollector(AsyncResource):
 
     async def _detect_version(self) -> None:
         try:
-            data = await self._get("/api/v1/status/buildinfo", [], "status/buildinfo")
+            version = await self._get(
+                "/api/v1/status/buildinfo", [], "status/buildinfo", _build_version
+            )
         except MetricsError as exc:
             if exc.context.get("status") != 404:
                 raise
             # Not Prometheus itself (a proxy or another store): fall back to a trivial query.
-            await self._get("/api/v1/query", [("query", "vector(1)")], "vector(1)")
+            await self._get("/api/v1/query", [("query", "vector(1)")], "vector(1)", _anything)
             self._left_open = False
             return
-        version = str((data or {}).get("version", "")) if isinstance(data, dict) else ""
         self.version = version or None
         major = version.split(".", 1)[0]
         self._left_open = major.isdigit() and int(major) >= 3
 
-    async def _get(self, path: str, params: list[tuple[str, str]], what: str) -> Any:
+    async def _get(
+        self,
+        path: str,
+        params: list[tuple[str, str]],
+        what: str,
+        parse: Callable[[Any], T],
+    ) -> T:
+        """One request's ``data``, parsed by ``parse``; a refusal or an answer of another
+        shape is a :class:`MetricsError` naming the query, the endpoint and the status."""
         http = self._http
-        if http is None or not self._opened or self.closed:
-            state = "closed" if self.closed else "not open"
-            raise RuntimeError(
-                f"PrometheusMetricsCollector is {state}; use 'async with' or 'await open()'"
-            )
+        assert http is not None
         try:
             response = await http.request("GET", path, params=params, raise_for_status=False)
+        except HttpTimeoutError as exc:
+            raise PeerFailure("timeout", str(exc), query=what) from exc
         except HttpError as exc:
-            error = MetricsError(
-                f"Prometheus request for {what} failed: {exc}", query=what, status=exc.status
-            )
-            error.transient = is_transient(exc)
-            raise error from exc
+            if exc.status is not None:
+                raise PeerFailure("status", str(exc), status=exc.status, query=what) from exc
+            raise PeerFailure("lost" if exc.sent else "unreachable", str(exc), query=what) from exc
+        status = response.status
         try:
             payload = response.json()
         except ValueError:
             payload = None
-        if isinstance(payload, dict) and (
-            payload.get("status") == "error" or response.status >= 400
-        ):
+        if isinstance(payload, dict) and (payload.get("status") == "error" or status >= 400):
             try:
                 check_envelope(payload, query=what)
             except MetricsError as exc:
-                exc.context["status"] = response.status
-                exc.transient = exc.transient or response.status in TRANSIENT_STATUSES
+                exc.context.update(status=status, endpoint=self.endpoint)
+                exc.transient = exc.transient or status in TRANSIENT_STATUSES
                 raise
-        if response.status >= 400 or payload is None:
+        if status >= 400 or payload is None:
             excerpt = response.text[:200].strip()
             error = MetricsError(
-                f"Prometheus answered HTTP {response.status} for {what}: {excerpt}",
+                f"Prometheus at {self.endpoint} answered HTTP {status} for {what}: {excerpt}",
                 query=what,
-                status=response.status,
+                status=status,
+                endpoint=self.endpoint,
             )
-            error.transient = response.status in TRANSIENT_STATUSES
+            error.transient = status in TRANSIENT_STATUSES
             raise error
-        return check_envelope(payload, query=what)
+        try:
+            return shaped(check_envelope(payload, query=what), parse, "data")
+        except ShapeError as exc:
+            raise MetricsError(
+                f"unexpected Prometheus answer for {what} from {self.endpoint} "
+                f"(HTTP {status}): {exc}",
+                query=what,
+                status=status,
+                endpoint=self.endpoint,
+            ) from None
+        except MetricsError as exc:
+            exc.context.update(status=status, endpoint=self.endpoint)
+            raise
+
+
+def _listing(data: Any) -> dict[str, list[str]]:
+    """``/api/v1/series``'s label sets as ``{component: [metric names]}``."""
+    found: dict[str, set[str]] = {}
+    for labels in expect(data, list, "series"):
+        labels = expect(labels, dict, "label set")
+        name, job = labels.get("__name__"), labels.get(JOB_LABEL)
+        if isinstance(name, str) and isinstance(job, str) and name and job:
+            found.setdefault(component_for_job(job), set()).add(name)
+    return {component: sorted(names) for component, names in sorted(found.items())}
+
+
+def _build_version(data: Any) -> str:
+    return str(expect(data, dict, "build information").get("version", ""))
+
+
+def _anything(data: Any) -> Any:
+    return data
 
 
 async def _all(requests: list[Coroutine[Any, Any, T]]) -> list[T]:
-    """Await every request concurrently; on failure raise the first error itself, ungrouped."""
+    """Await every request concurrently; on failure the first error itself, ungrouped."""
     if len(requests) == 1:
         return [await requests[0]]
-    try:
-        async with asyncio.TaskGroup() as tasks:
-            running = [tasks.create_task(request) for request in requests]
-    except BaseExceptionGroup as group:
-        first: BaseException = group
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        raise first from None
-    return [task.result() for task in running]
+    return await gather(*requests)
