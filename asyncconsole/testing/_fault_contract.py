@@ -62,8 +62,9 @@ class FaultCall(Generic[A]):
         path: A regex searched in the HTTP path its request uses (a proxy counts by it).
         method: Its HTTP method (with ``path``).
         peer_operation: The operation its request names in the proxy's ``operation_header``
-            (``"AmazonEC2ContainerServiceV20141113.RunTask"``), for APIs that send every
-            operation to one path; a proxy counts by it instead of ``path``.
+            (``"AmazonEC2ContainerServiceV20141113.RunTask"``) or ``operation_field``
+            (``"ListMetrics"``), for APIs that send every operation to one path; a proxy counts
+            by it instead of ``path``.
     """
 
     name: str

@@ -116,9 +116,9 @@ async def test_each_call_logs_one_event(caplog: pytest.LogCaptureFixture) -> Non
         if r.name == "asyncconsole.metrics.prometheus"
     ]
     assert [(e["operation"], e["outcome"]) for e in events] == [
-        ("prometheus.ping", "ok"),
-        ("prometheus.get_metric_data", "ok"),
-        ("prometheus.list_metrics", "ok"),
+        ("metrics.ping", "ok"),
+        ("metrics.get_metric_data", "ok"),
+        ("metrics.list_metrics", "ok"),
     ], events
     assert events[1]["query"] == query.describe(), events[1]
 

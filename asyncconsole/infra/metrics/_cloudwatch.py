@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Final, Unpack
+from typing import Any, Unpack
 
 from ..._decode import expect
-from ..._errors import MetricsError, MetricsTimeoutError
+from ..._errors import MetricsError
 from ..._retry import RetryPolicy
 from .._aws import AiobotocoreAdapter, AwsDefaults, AwsOptions, decoded
-from .._core import ErrorTypes, Operation
+from ._base import BaseMetricsCollector, metrics_errors
 from ._types import MetricQuery, MetricSeries, Point
 
 __all__ = ["NAMESPACE", "CloudWatchMetricsCollector"]
@@ -29,12 +29,8 @@ COMPONENT_DIMENSION = "OTelLib"
 QUALIFIER_DIMENSION = "qualifier"
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit
 
-_LIST: Final = Operation("metrics.list_metrics", idempotent=True)
-_DATA: Final = Operation("metrics.get_metric_data", idempotent=True)
-_PING: Final = Operation("metrics.ping", idempotent=True)
 
-
-class CloudWatchMetricsCollector(AiobotocoreAdapter):
+class CloudWatchMetricsCollector(AiobotocoreAdapter, BaseMetricsCollector):
     """Metrics from CloudWatch (namespace ``OpenSearchMigrations``), as the Migration Assistant
     publishes them: dimension ``OTelLib`` = component, ``qualifier`` = the deployment stage.
 
@@ -55,7 +51,7 @@ class CloudWatchMetricsCollector(AiobotocoreAdapter):
     _service = "cloudwatch"
     _title = "CloudWatch"
     _defaults = AwsDefaults(retry=RetryPolicy())
-    _errors = ErrorTypes("CloudWatch API", base=MetricsError, timeout=MetricsTimeoutError)
+    _errors = metrics_errors("CloudWatch API")
     _log = logging.getLogger("asyncconsole.metrics.cloudwatch")
 
     def __init__(
@@ -84,75 +80,65 @@ class CloudWatchMetricsCollector(AiobotocoreAdapter):
             f"endpoint_url={self.endpoint_url!r})"
         )
 
-    # -- MetricsCollector ------------------------------------------------------------------
+    # -- BaseMetricsCollector ----------------------------------------------------------------
 
-    async def list_metrics(self, *, recent: bool = True) -> dict[str, list[str]]:
+    def _check_query(self, query: MetricQuery) -> None:
+        self._dimensions_for(query)
+
+    async def _list_metrics(self, recent: bool, left: float | None) -> dict[str, list[str]]:
         kwargs: dict[str, Any] = {"Namespace": self.namespace}
         if self.qualifier is not None:
             kwargs["Dimensions"] = [{"Name": QUALIFIER_DIMENSION, "Value": self.qualifier}]
         if recent:
             kwargs["RecentlyActive"] = "PT3H"
+        found: dict[str, set[str]] = {}
+        for metric in await self._list(kwargs, left):
+            component = _dimensions(metric).get(COMPONENT_DIMENSION)
+            name = metric.get("MetricName")
+            if component is not None and isinstance(name, str) and name:
+                found.setdefault(component, set()).add(name)
+        return {component: sorted(names) for component, names in sorted(found.items())}
 
-        async def attempt(left: float | None) -> dict[str, list[str]]:
-            found: dict[str, set[str]] = {}
-            for metric in await self._list(kwargs, left):
-                component = _dimensions(metric).get(COMPONENT_DIMENSION)
-                name = metric.get("MetricName")
-                if component is not None and isinstance(name, str) and name:
-                    found.setdefault(component, set()).add(name)
-            return {component: sorted(names) for component, names in sorted(found.items())}
-
-        return await self._run(_LIST, self.endpoint, attempt, recent=recent)
-
-    async def get_metric_data(self, query: MetricQuery) -> list[MetricSeries]:
-        start, end = query.window(self.clock.now())
-        described = query.describe()
+    async def _metric_data(
+        self, query: MetricQuery, start: datetime, end: datetime, left: float | None
+    ) -> list[MetricSeries]:
         wanted = self._dimensions_for(query)
-
-        async def attempt(left: float | None) -> list[MetricSeries]:
-            dimension_sets = [wanted]
-            if self.discover_series:
-                listed = await self._list(
-                    {
-                        "Namespace": self.namespace,
-                        "MetricName": query.name,
-                        "Dimensions": [{"Name": k, "Value": v} for k, v in wanted.items()],
-                    },
-                    left,
-                )
-                unique = {tuple(sorted(_dimensions(m).items())) for m in listed}
-                dimension_sets = [dict(d) for d in sorted(unique)] or [wanted]
-            series: list[MetricSeries] = []
-            for first in range(0, len(dimension_sets), MAX_QUERIES_PER_CALL):
-                chunk = dimension_sets[first : first + MAX_QUERIES_PER_CALL]
-                points = await self._metric_data(query, chunk, start, end, described, left)
-                for index, dims in enumerate(chunk):
-                    found = sorted(points.get(f"m{index}", []))
-                    if found:
-                        series.append(
-                            MetricSeries(
-                                name=query.name,
-                                component=query.component,
-                                statistic=query.stat,
-                                labels=dims,
-                                points=tuple(found),
-                            )
-                        )
-            return series
-
-        return await self._run(_DATA, described, attempt, query=described)
-
-    async def ping(self) -> None:
-        async def attempt(left: float | None) -> None:
-            # A filtered ListMetrics: cheap, and needs only the permission reading needs.
-            answer = await self._send(
-                "list_metrics",
-                {"Namespace": self.namespace, "MetricName": "asyncconsole-ping"},
+        dimension_sets = [wanted]
+        if self.discover_series:
+            listed = await self._list(
+                {
+                    "Namespace": self.namespace,
+                    "MetricName": query.name,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in wanted.items()],
+                },
                 left,
             )
-            decoded(answer, _metrics, "ListMetrics")
+            unique = {tuple(sorted(_dimensions(m).items())) for m in listed}
+            dimension_sets = [dict(d) for d in sorted(unique)] or [wanted]
+        series: list[MetricSeries] = []
+        for first in range(0, len(dimension_sets), MAX_QUERIES_PER_CALL):
+            chunk = dimension_sets[first : first + MAX_QUERIES_PER_CALL]
+            points = await self._metric_points(query, chunk, start, end, left)
+            for index, dims in enumerate(chunk):
+                found = sorted(points.get(f"m{index}", []))
+                if found:
+                    series.append(
+                        MetricSeries(
+                            name=query.name,
+                            component=query.component,
+                            statistic=query.stat,
+                            labels=dims,
+                            points=tuple(found),
+                        )
+                    )
+        return series
 
-        await self._run(_PING, self.endpoint, attempt)
+    async def _ping(self, left: float | None) -> None:
+        # A filtered ListMetrics: cheap, and needs only the permission reading needs.
+        answer = await self._send(
+            "list_metrics", {"Namespace": self.namespace, "MetricName": "asyncconsole-ping"}, left
+        )
+        decoded(answer, _metrics, "ListMetrics")
 
     # -- internals -------------------------------------------------------------------------
 
@@ -174,15 +160,16 @@ class CloudWatchMetricsCollector(AiobotocoreAdapter):
         pages = await self._paginate("list_metrics", kwargs, left)
         return [metric for page in pages for metric in decoded(page, _metrics, "ListMetrics")]
 
-    async def _metric_data(
+    async def _metric_points(
         self,
         query: MetricQuery,
         dimension_sets: list[dict[str, str]],
         start: datetime,
         end: datetime,
-        described: str,
         left: float | None,
     ) -> dict[str, list[Point]]:
+        """GetMetricData's points per query id (``m0``, ``m1``...), every page read."""
+        described = query.describe()
         request: dict[str, Any] = {
             "MetricDataQueries": [
                 {

@@ -16,25 +16,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 from ..._clock import Clock
 from ..._concurrency import gather
 from ..._decode import ShapeError, expect, shaped
-from ..._errors import HttpError, HttpTimeoutError, MetricsError, MetricsTimeoutError
+from ..._errors import HttpError, HttpTimeoutError, MetricsError
 from ..._redact import mask_url
 from ..._retry import RetryPolicy
-from .._adapter import CoreAdapter
-from .._core import ErrorTypes, Operation, PeerFailure
+from .._core import PeerFailure
 from ..http import HttpAuth, HttpClient
 from ..http._client import DEFAULT_RETRY
+from ._base import BaseMetricsCollector, metrics_errors
 from ._promql import (
     JOB_LABEL,
     MS,
     check_envelope,
     component_for_job,
     epoch,
-    label_selector,
     parse_matrix,
     range_expression,
 )
@@ -47,12 +46,8 @@ RECENT = timedelta(hours=3)
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 T = TypeVar("T")
 
-_LIST: Final = Operation("prometheus.list_metrics", idempotent=True)
-_DATA: Final = Operation("prometheus.get_metric_data", idempotent=True)
-_PING: Final = Operation("prometheus.ping", idempotent=True)
 
-
-class PrometheusMetricsCollector(CoreAdapter):
+class PrometheusMetricsCollector(BaseMetricsCollector):
     """Metrics from a Prometheus server (or anything speaking its HTTP API).
 
     Components map to the ``exported_job`` label the OpenTelemetry collector sets:
@@ -73,7 +68,7 @@ class PrometheusMetricsCollector(CoreAdapter):
         http: Use this client instead of creating one (for tests); it is not closed here.
     """
 
-    _errors = ErrorTypes("Prometheus server", base=MetricsError, timeout=MetricsTimeoutError)
+    _errors = metrics_errors("Prometheus server")
     _log = logger
 
     def __init__(
@@ -147,62 +142,51 @@ class PrometheusMetricsCollector(CoreAdapter):
         if http is not None and self._owns_http:
             await http.aclose()
 
-    # -- MetricsCollector ------------------------------------------------------------------
+    # -- BaseMetricsCollector ----------------------------------------------------------------
 
-    async def list_metrics(self, *, recent: bool = True) -> dict[str, list[str]]:
+    def _check_query(self, query: MetricQuery) -> None:
+        range_expression(query, timedelta(seconds=query.period))  # names valid, values escaped
+
+    async def _list_metrics(self, recent: bool, left: float | None) -> dict[str, list[str]]:
         match = f'{{{JOB_LABEL}=~".+"}}'
         params: list[tuple[str, str]] = [("match[]", match)]
         if recent:
             now = self.clock.now()
             params += [("start", epoch(now - RECENT)), ("end", epoch(now))]
+        return await self._get("/api/v1/series", params, f"series {match}", _listing)
 
-        async def attempt(left: float | None) -> dict[str, list[str]]:
-            return await self._get("/api/v1/series", params, f"series {match}", _listing)
+    async def _metric_data(
+        self, query: MetricQuery, start: datetime, end: datetime, left: float | None
+    ) -> list[MetricSeries]:
+        left_open = await self._range_is_left_open()
+        period = timedelta(seconds=query.period)
+        window = period if left_open else period - MS
+        full = (end - start) // period
+        requests: list[Coroutine[Any, Any, list[tuple[dict[str, str], list[Point]]]]] = []
+        for first in range(0, full, self.max_points_per_request):
+            last = min(full, first + self.max_points_per_request) - 1
+            requests.append(self._range(query, start, first, last, window))
+        tail = start + full * period
+        if tail < end:
+            requests.append(self._partial(query, tail, end, left_open))
+        merged: dict[tuple[tuple[str, str], ...], list[Point]] = {}
+        for answer in await _all(requests):
+            for labels, points in answer:
+                merged.setdefault(tuple(sorted(labels.items())), []).extend(points)
+        return [
+            MetricSeries(
+                name=query.name,
+                component=query.component,
+                statistic=query.stat,
+                labels=dict(key),
+                points=tuple(sorted(points)),
+            )
+            for key, points in sorted(merged.items())
+            if points
+        ]
 
-        return await self._run(_LIST, self.endpoint, attempt, recent=recent)
-
-    async def get_metric_data(self, query: MetricQuery) -> list[MetricSeries]:
-        start, end = query.window(self.clock.now())
-        described = query.describe()
-        # Validate (and escape) before any request, so bad input fails fast and clearly.
-        label_selector(query.name, {}, query=described)
-        range_expression(query, timedelta(seconds=query.period))
-
-        async def attempt(left: float | None) -> list[MetricSeries]:
-            left_open = await self._range_is_left_open()
-            period = timedelta(seconds=query.period)
-            window = period if left_open else period - MS
-            full = (end - start) // period
-            requests: list[Coroutine[Any, Any, list[tuple[dict[str, str], list[Point]]]]] = []
-            for first in range(0, full, self.max_points_per_request):
-                last = min(full, first + self.max_points_per_request) - 1
-                requests.append(self._range(query, start, first, last, window))
-            tail = start + full * period
-            if tail < end:
-                requests.append(self._partial(query, tail, end, left_open))
-            merged: dict[tuple[tuple[str, str], ...], list[Point]] = {}
-            for answer in await _all(requests):
-                for labels, points in answer:
-                    merged.setdefault(tuple(sorted(labels.items())), []).extend(points)
-            return [
-                MetricSeries(
-                    name=query.name,
-                    component=query.component,
-                    statistic=query.stat,
-                    labels=dict(key),
-                    points=tuple(sorted(points)),
-                )
-                for key, points in sorted(merged.items())
-                if points
-            ]
-
-        return await self._run(_DATA, self.endpoint, attempt, query=described)
-
-    async def ping(self) -> None:
-        async def attempt(left: float | None) -> None:
-            await self._detect_version()
-
-        await self._run(_PING, self.endpoint, attempt)
+    async def _ping(self, left: float | None) -> None:
+        await self._detect_version()
 
     # -- internals -------------------------------------------------------------------------
 
