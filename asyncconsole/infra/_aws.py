@@ -308,17 +308,17 @@ class AiobotocoreAdapter(AwsApi):
         self, operation: str, params: Mapping[str, Any], left: float | None
     ) -> dict[str, Any]:
         # botocore's own timeouts are per socket operation; the core's deadline ends the call.
-        with _translated():
+        with _translated(self._options.read_timeout):
             answer: dict[str, Any] = await getattr(self._client, operation)(**params)
             return answer
 
     def _reading(self) -> AbstractContextManager[None]:
-        return _translated()
+        return _translated(self._options.read_timeout)
 
     async def _paginate(
         self, operation: str, params: Mapping[str, Any], left: float | None
     ) -> list[dict[str, Any]]:
-        with _translated():
+        with _translated(self._options.read_timeout):
             pages = self._client.get_paginator(operation).paginate(**params)
             return [page async for page in pages]
 
@@ -335,8 +335,9 @@ def _remember_status(response_dict: Mapping[str, Any] | None = None, **_: Any) -
 
 
 @contextmanager
-def _translated() -> Iterator[None]:
-    """Raise what botocore raises in the block as a :class:`PeerFailure` (the one place)."""
+def _translated(read_timeout: float | None = None) -> Iterator[None]:
+    """Raise what botocore raises in the block as a :class:`PeerFailure` (the one place).
+    ``read_timeout``: botocore's, the limit a read timeout in the block reports."""
     box: list[int | None] = [None]
     token = _ANSWERED.set(box)
     try:
@@ -346,7 +347,7 @@ def _translated() -> Iterator[None]:
     except Exception as exc:
         if type(exc).__name__ == "ParamValidationError":
             raise ValueError(str(exc)) from exc
-        failure = aws_failure(exc, box[0])
+        failure = aws_failure(exc, box[0], read_timeout)
         if failure is None:
             raise
         raise failure from exc
@@ -359,9 +360,13 @@ def _translated() -> Iterator[None]:
 _PARSE_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
 
 
-def aws_failure(exc: BaseException, answered: int | None) -> PeerFailure | None:
+def aws_failure(
+    exc: BaseException, answered: int | None, read_timeout: float | None = None
+) -> PeerFailure | None:
     """The :class:`PeerFailure` for an exception of botocore (or aiohttp under it), or None
-    when it is not about the peer. ``answered``: the status of the answer being parsed, if any."""
+    when it is not about the peer. ``answered``: the status of the answer being parsed, if any;
+    ``read_timeout``: the client's, reported as the limit that expired when a read timed out
+    (not the whole call's limit, which may be far from spent)."""
     from botocore import exceptions as bx
     from botocore.parsers import ResponseParserError
 
@@ -380,7 +385,7 @@ def aws_failure(exc: BaseException, answered: int | None) -> PeerFailure | None:
         return PeerFailure("status", detail, status=status, code=code, transient=transient)
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, bx.ReadTimeoutError):
-        return PeerFailure("timeout", text)
+        return _read_timed_out(text, read_timeout)
     if isinstance(exc, bx.SSLError):
         return PeerFailure("unreachable", text, transient=False)
     if isinstance(exc, bx.ConnectionError):  # refused, connect timeout, proxy, DNS
@@ -399,9 +404,16 @@ def aws_failure(exc: BaseException, answered: int | None) -> PeerFailure | None:
 
     if isinstance(exc, aiohttp.ClientError | ConnectionError):
         return PeerFailure("lost", text)
-    if isinstance(exc, TimeoutError):
-        return PeerFailure("timeout", text)
+    if isinstance(exc, TimeoutError):  # reading a streamed body
+        return _read_timed_out(text, read_timeout)
     return None
+
+
+def _read_timed_out(text: str, read_timeout: float | None) -> PeerFailure:
+    failure = PeerFailure("timeout", text)
+    if read_timeout is not None:  # else the core reports the call's limit
+        failure.context["timeout"] = read_timeout
+    return failure
 
 
 def _positive(name: str, value: float | None, default: float) -> float:
