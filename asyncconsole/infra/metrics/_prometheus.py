@@ -13,6 +13,7 @@ version is read once from ``/api/v1/status/buildinfo``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
@@ -113,6 +114,7 @@ class PrometheusMetricsCollector(BaseMetricsCollector):
         self._http: HttpClient | None = http
         self._owns_http = http is None
         self._left_open: bool | None = None  # range selectors exclude their start (3.x)
+        self._detecting = asyncio.Lock()
         self.version: str | None = None
 
     def __repr__(self) -> str:
@@ -222,8 +224,17 @@ class PrometheusMetricsCollector(BaseMetricsCollector):
 
     async def _range_is_left_open(self) -> bool:
         if self._left_open is None:
-            await self._detect_version()
+            await self._detect_version_once()
         return bool(self._left_open)
+
+    async def _detect_version_once(self) -> None:
+        """Concurrent first queries (a dashboard's refresh) wait for one reading of the
+        version instead of each sending its own; a cancelled reader lets the next one in."""
+        # The wait is bounded: the reader started first with the same limit, so its request
+        # ends (answered or timed out) no later than a waiter's own deadline.
+        async with self._detecting:
+            if self._left_open is None:
+                await self._detect_version()
 
     async def _detect_version(self) -> None:
         try:
