@@ -10,30 +10,52 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from .._clock import Clock
-from ._core import Attempt, Operation, PeerFailure
+from .._retry import RetryPolicy
+from ._adapter import CoreAdapter
+from ._core import Attempt, FaultPlan, Operation, PeerFailure
 
 __all__ = ["FakePeer"]
 
 T = TypeVar("T")
 
 
-class FakePeer:
-    """Mixin for a fake built on :class:`~asyncconsole.infra._adapter.CoreAdapter`.
+class FakePeer(CoreAdapter):
+    """The simulated side of a fake: listed first in its bases, before the system's base class
+    (``class FakeSecretStore(FakePeer, BaseSecretStore)``).
 
-    Subclasses set :attr:`_operations` (the public method names faults may target), call
-    :meth:`_setup_peer`, and implement :meth:`_record` (one log entry per attempt).
+    Subclasses set :attr:`_operations` (the public method names refusals may target) and
+    implement :meth:`_record` (one log entry per attempt).
+
+    Args:
+        endpoint: How errors name the simulated peer.
+        clock: Time for latency, deadlines and retry waits.
+        timeout: Seconds each call may take (None: unbounded).
+        retry: Retries of transient failures (None: one attempt).
+        faults: The network faults to inject (:attr:`faults`; a new, empty plan by default).
+        latency: Seconds each attempt takes on ``clock``.
     """
 
     _operations: ClassVar[frozenset[str]]
-    if TYPE_CHECKING:
-        clock: Clock  # the adapter's (CoreAdapter.clock)
 
-    def _setup_peer(self, latency: float) -> None:
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        clock: Clock,
+        timeout: float | None,
+        retry: RetryPolicy | None,
+        faults: FaultPlan | None,
+        latency: float,
+    ) -> None:
         if not latency >= 0:
             raise ValueError(f"latency must be >= 0, got {latency!r}")
+        self.faults = faults or FaultPlan()
+        super().__init__(
+            endpoint=endpoint, clock=clock, timeout=timeout, retry=retry, faults=self.faults
+        )
         self.latency = latency
         self._refusals: dict[str, list[tuple[list[int], Callable[[], BaseException]]]] = {}
 

@@ -136,15 +136,14 @@ class FakeECSManager(FakePeer, BaseECSManager):
     ) -> None:
         if step < 0 or (stop_delay is not None and stop_delay < 0) or latency < 0:
             raise ValueError("step, stop_delay and latency must be >= 0")
-        self.faults = faults or FaultPlan()
         super().__init__(
             endpoint=f"fake ECS ({region})",
             clock=clock or FakeClock(),
             timeout=request_timeout,
             retry=retry,
-            faults=self.faults,
+            faults=faults,
+            latency=latency,
         )
-        self._setup_peer(latency)
         self.step = step
         self.stop_delay = step if stop_delay is None else stop_delay
         self.region = region

@@ -94,15 +94,14 @@ class FakeMetricsCollector(FakePeer, BaseMetricsCollector):
         latency: float = 0.0,
         faults: FaultPlan | None = None,
     ) -> None:
-        self.faults = faults or FaultPlan()
         super().__init__(
             endpoint="in memory",
             clock=clock or SystemClock(),
             timeout=timeout,
             retry=retry,
-            faults=self.faults,
+            faults=faults,
+            latency=latency,
         )
-        self._setup_peer(latency)
         self.calls: list[tuple[str, Any]] = []
         self._series: list[_Series] = []
 

@@ -100,15 +100,14 @@ class FakeObjectStore(FakePeer, BaseObjectStore):
         request_timeout: float | None = 120.0,
         faults: FaultPlan | None = None,
     ) -> None:
-        self.faults = faults or FaultPlan()
         super().__init__(
             endpoint="fake S3",
             clock=clock or FakeClock(),
             timeout=request_timeout,
             retry=None,
-            faults=self.faults,
+            faults=faults,
+            latency=latency,
         )
-        self._setup_peer(latency)
         self.calls: list[FakeObjectStoreCall] = []
         self._buckets: dict[str, dict[str, tuple[bytes, ObjectInfo]]] = {b: {} for b in buckets}
         self._denied: set[tuple[str, str]] = set()

@@ -60,15 +60,14 @@ class FakeSecretStore(FakePeer, BaseSecretStore):
         request_timeout: float | None = 60.0,
         faults: FaultPlan | None = None,
     ) -> None:
-        self.faults = faults or FaultPlan()
         super().__init__(
             endpoint=f"fake Secrets Manager ({region})",
             clock=clock or FakeClock(),
             timeout=request_timeout,
             retry=retry,
-            faults=self.faults,
+            faults=faults,
+            latency=latency,
         )
-        self._setup_peer(latency)
         self.region = region
         self.account_id = account_id
         self.calls: list[FakeSecretStoreCall] = []
