@@ -4,22 +4,32 @@ A fake's simulated peer takes ``latency`` seconds on the clock, answers with the
 test scripted (``fail_next``, ``throttle_next``), and logs every attempt that reached it. The
 network faults (hangs, resets, garbage) come from the fake's
 :class:`~asyncconsole.infra._core.FaultPlan`, applied by the adapter core.
+:class:`FakeAwsPeer` adds what the AWS fakes share: answering each API request with the
+method it maps to, and finding the logged attempts at one operation.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from .._clock import Clock
 from .._retry import RetryPolicy
 from ._adapter import CoreAdapter
 from ._core import Attempt, FaultPlan, Operation, PeerFailure
 
-__all__ = ["FakePeer"]
+__all__ = ["FakeAwsPeer", "FakePeer"]
 
 T = TypeVar("T")
+
+
+class _Logged(Protocol):
+    @property
+    def operation(self) -> str: ...
+
+
+C = TypeVar("C", bound=_Logged)
 
 
 class FakePeer(CoreAdapter):
@@ -128,3 +138,22 @@ class FakePeer(CoreAdapter):
     ) -> None:
         """Log one attempt that reached the simulated peer."""
         raise NotImplementedError
+
+
+class FakeAwsPeer(FakePeer, Generic[C]):
+    """A simulated AWS service, listed before the system's base class: each request
+    (botocore's operation name and parameters) is answered by the method :attr:`_api` maps
+    it to, in botocore's shapes; attempts are logged in :attr:`calls` (entries of type ``C``).
+    """
+
+    calls: list[C]
+    _api: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]]
+
+    def calls_to(self, operation: str) -> list[C]:
+        """The logged attempts at one operation."""
+        return [c for c in self.calls if c.operation == operation]
+
+    async def _send(
+        self, operation: str, params: Mapping[str, Any], left: float | None
+    ) -> dict[str, Any]:
+        return self._api[operation](params)

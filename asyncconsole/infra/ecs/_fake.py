@@ -9,7 +9,7 @@ with ``MISSING``); everything else (checks, decoding, deadlines, retries, errors
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +18,7 @@ from ..._clock import Clock, FakeClock
 from ..._errors import ECSError
 from ..._retry import RetryPolicy
 from .._core import FaultPlan, PeerFailure
-from .._fake_peer import FakePeer
+from .._fake_peer import FakeAwsPeer
 from ._base import BaseECSManager
 from ._common import DEFAULT_RETRY, check_count, check_name, short_name
 from ._types import TaskState
@@ -97,7 +97,7 @@ def _refused(code: str, message: str) -> PeerFailure:
     return PeerFailure("status", f"{code}: {message}", status=400, code=code)
 
 
-class FakeECSManager(FakePeer, BaseECSManager):
+class FakeECSManager(FakeAwsPeer[FakeECSCall], BaseECSManager):
     """A working in-memory ECS: clusters, services, deployments and tasks over fake time.
 
     Tasks go PROVISIONING → PENDING → RUNNING, ``step`` seconds per transition, and when
@@ -151,7 +151,7 @@ class FakeECSManager(FakePeer, BaseECSManager):
         self.calls: list[FakeECSCall] = []
         self._clusters: dict[str, _Cluster] = {}
         self._task_definitions: dict[str, list[str]] = {}  # family -> ARNs by revision
-        self._api: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+        self._api = {
             "list_clusters": self._list_clusters,
             "describe_services": self._describe_services,
             "update_service": self._update_service,
@@ -228,16 +228,7 @@ class FakeECSManager(FakePeer, BaseECSManager):
         self._reconcile(c, svc, born=now)
         return dep.id
 
-    def calls_to(self, operation: str) -> list[FakeECSCall]:
-        """The logged attempts at one operation."""
-        return [c for c in self.calls if c.operation == operation]
-
     # -- the simulated ECS API --------------------------------------------------------------
-
-    async def _send(
-        self, operation: str, params: Mapping[str, Any], left: float | None
-    ) -> dict[str, Any]:
-        return self._api[operation](params)
 
     def _record(
         self, operation: str, params: Mapping[str, Any], result: Any, error: BaseException | None

@@ -8,14 +8,14 @@ everything else is :class:`BaseObjectStore`'s, shared with :class:`AwsS3Store`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from ..._clock import Clock, FakeClock
 from .._core import FaultPlan, PeerFailure
-from .._fake_peer import FakePeer
+from .._fake_peer import FakeAwsPeer
 from ._base import BaseObjectStore
 from ._types import ObjectInfo
 
@@ -73,7 +73,7 @@ def _refused(code: str, message: str, status: int) -> PeerFailure:
     return PeerFailure("status", f"{code}: {message}", status=status, code=code)
 
 
-class FakeObjectStore(FakePeer, BaseObjectStore):
+class FakeObjectStore(FakeAwsPeer[FakeObjectStoreCall], BaseObjectStore):
     """Buckets of objects in memory, behaving like S3 for the :class:`ObjectStore` calls.
 
     Lists come back in key order, ``page_size`` keys per request (each request logged in
@@ -111,7 +111,7 @@ class FakeObjectStore(FakePeer, BaseObjectStore):
         self.calls: list[FakeObjectStoreCall] = []
         self._buckets: dict[str, dict[str, tuple[bytes, ObjectInfo]]] = {b: {} for b in buckets}
         self._denied: set[tuple[str, str]] = set()
-        self._api: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+        self._api = {
             "list_buckets": lambda _: {"Buckets": [{"Name": b} for b in sorted(self._buckets)]},
             "list_objects_v2": self._list,
             "get_object": self._get,
@@ -138,16 +138,7 @@ class FakeObjectStore(FakePeer, BaseObjectStore):
         """Make reads of one object fail with ``AccessDenied`` (listing still shows it)."""
         self._denied.add((bucket, key))
 
-    def calls_to(self, operation: str) -> list[FakeObjectStoreCall]:
-        """The logged requests of one operation."""
-        return [c for c in self.calls if c.operation == operation]
-
     # -- the simulated S3 API ------------------------------------------------------------------
-
-    async def _send(
-        self, operation: str, params: Mapping[str, Any], left: float | None
-    ) -> dict[str, Any]:
-        return self._api[operation](params)
 
     def _record(
         self, operation: str, params: Mapping[str, Any], result: Any, error: BaseException | None

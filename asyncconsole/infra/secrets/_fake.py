@@ -11,7 +11,7 @@ from ..._clock import Clock, FakeClock
 from ..._retry import NO_RETRY, RetryPolicy
 from ..._secret import Secret
 from .._core import FaultPlan, PeerFailure
-from .._fake_peer import FakePeer
+from .._fake_peer import FakeAwsPeer
 from ._base import BaseSecretStore
 
 __all__ = ["FakeSecretStore", "FakeSecretStoreCall"]
@@ -34,7 +34,7 @@ class FakeSecretStoreCall:
     error: BaseException | None = None
 
 
-class FakeSecretStore(FakePeer, BaseSecretStore):
+class FakeSecretStore(FakeAwsPeer[FakeSecretStoreCall], BaseSecretStore):
     """Secrets in a dict, addressable by name or by a Secrets-Manager-style ARN.
 
     ``fail_next``/``throttle_next`` script refusals; ``retry`` (none by default) retries
@@ -73,6 +73,10 @@ class FakeSecretStore(FakePeer, BaseSecretStore):
         self.calls: list[FakeSecretStoreCall] = []
         self._values: dict[str, Secret] = {}
         self._arns: dict[str, str] = {}  # name -> ARN
+        self._api = {
+            "list_secrets": self._list_secrets,
+            "get_secret_value": self._get_secret_value,
+        }
         for name, value in (secrets or {}).items():
             self.put_secret(name, value)
 
@@ -93,20 +97,15 @@ class FakeSecretStore(FakePeer, BaseSecretStore):
         self._values.pop(name, None)
         self._arns.pop(name, None)
 
-    def calls_to(self, operation: str) -> list[FakeSecretStoreCall]:
-        """The logged attempts at one operation."""
-        return [c for c in self.calls if c.operation == operation]
-
     def _record(
         self, operation: str, params: Mapping[str, Any], result: Any, error: BaseException | None
     ) -> None:
         self.calls.append(FakeSecretStoreCall(operation, params.get("secret_id", ""), error))
 
-    async def _send(
-        self, operation: str, params: Mapping[str, Any], left: float | None
-    ) -> dict[str, Any]:
-        if operation == "list_secrets":
-            return {"SecretList": [{"Name": name, "ARN": arn} for name, arn in self._arns.items()]}
+    def _list_secrets(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {"SecretList": [{"Name": name, "ARN": arn} for name, arn in self._arns.items()]}
+
+    def _get_secret_value(self, params: Mapping[str, Any]) -> dict[str, Any]:
         secret_id = params["SecretId"]
         name = next((n for n, arn in self._arns.items() if arn == secret_id), secret_id)
         value = self._values.get(name)
