@@ -1,24 +1,50 @@
-"""Shared aiobotocore plumbing for the AWS adapters (ECS, CloudWatch, S3, Secrets Manager, STS).
+"""What every AWS adapter shares (ECS, S3, Secrets Manager, CloudWatch), real and fake.
 
-Only this module and the ``_aiobotocore.py`` adapters import aiobotocore/botocore, lazily.
+- :class:`AwsApi`: the base of a system's adapter base class: one API request per
+  :meth:`AwsApi._send` (botocore's operation name and parameters in, its answer out), decoded
+  with shape checks by :func:`decoded`. A fake simulates the service at that level.
+- :class:`AiobotocoreAdapter`: the real side, once for all services: the constructor (region,
+  endpoint, credentials, timeouts, retries), one pooled aiobotocore client, and the one place
+  where botocore's exceptions become :class:`~asyncconsole.infra._core.PeerFailure`.
+
+Only this module imports aiobotocore/botocore, lazily.
 """
 
 from __future__ import annotations
 
-import logging
-from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import (
+    AbstractContextManager,
+    AsyncExitStack,
+    asynccontextmanager,
+    contextmanager,
+    nullcontext,
+)
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict, TypeVar
 
-from .._clock import Clock, SystemClock
-from .._errors import ConfigError, InfrastructureError
-from .._resource import AsyncResource
-from .._retry import NO_RETRY, OnRetry, RetryPolicy
+from .._clock import Clock
+from .._errors import AwsError, AwsNotFoundError, AwsTimeoutError, ConfigError
+from .._redact import mask_url
+from .._retry import RetryPolicy
 from .._secret import Secret
+from ._adapter import CoreAdapter
+from ._core import ErrorTypes, PeerFailure, ShapeError, shaped
 
-__all__ = ["AwsClientOptions", "AwsClientResource", "aws_error_fields", "open_aws_client"]
+__all__ = [
+    "AiobotocoreAdapter",
+    "AwsApi",
+    "AwsClientOptions",
+    "AwsDefaults",
+    "AwsOptions",
+    "aws_errors",
+    "aws_failure",
+    "decoded",
+    "open_aws_client",
+]
+
+T = TypeVar("T")
 
 # Error codes AWS uses for "slow down"; these are worth retrying.
 THROTTLING_CODES = frozenset(
@@ -51,7 +77,7 @@ class AwsClientOptions:
             with its :class:`~asyncconsole.RetryPolicy` instead).
         access_key / secret_key / session_token: explicit credentials; ``None`` uses the
             standard chain (environment, shared files, container and instance roles).
-        connect_timeout / read_timeout: seconds; never unbounded.
+        connect_timeout / read_timeout: seconds per socket operation; never unbounded.
         max_pool_connections: connections kept per client (concurrent calls beyond it queue).
     """
 
@@ -98,66 +124,132 @@ async def open_aws_client(service: str, options: AwsClientOptions) -> AsyncItera
         yield client
 
 
-def aws_error_fields(exc: BaseException) -> tuple[str | None, str, int | None, bool]:
-    """``(code, message, http_status, transient)`` for a botocore/aiohttp exception."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error", {}) or {}
-        code = error.get("Code")
-        message = error.get("Message") or str(exc)
-        status = (response.get("ResponseMetadata", {}) or {}).get("HTTPStatusCode")
-        transient = code in THROTTLING_CODES or (isinstance(status, int) and status >= 500)
-        return code, message, status, transient
-    name = type(exc).__name__
-    transient = (
-        "Connect" in name or "Timeout" in name or isinstance(exc, ConnectionError | TimeoutError)
+def decoded(answer: Any, parser: Callable[[Any], T], what: str) -> T:
+    """``parser(answer)``; an answer of an unexpected shape is a ``malformed`` failure (the
+    core makes it a :class:`~asyncconsole.MalformedResponseError` naming endpoint and status)."""
+    try:
+        return shaped(answer, parser, what)
+    except ShapeError as exc:
+        meta = answer.get("ResponseMetadata") if isinstance(answer, dict) else None
+        status = meta.get("HTTPStatusCode") if isinstance(meta, dict) else None
+        raise PeerFailure(
+            "malformed", str(exc), status=status if isinstance(status, int) else None
+        ) from None
+
+
+def _aws_error(cls: type[AwsError], message: str, *, action: str, **context: Any) -> AwsError:
+    # AWS says "not found" with an error code (and often a 400), not only with a 404.
+    if cls is AwsError and context.get("code") in NOT_FOUND_CODES:
+        cls = AwsNotFoundError
+    return cls(message, **context)
+
+
+NOT_FOUND_CODES = frozenset(
+    {"ResourceNotFoundException", "NoSuchBucket", "NoSuchKey", "NotFound", "404"}
+)
+
+
+def aws_errors(system: str) -> ErrorTypes:
+    """The error classes of an AWS API other than ECS (``AwsError`` and its kinds)."""
+    return ErrorTypes(
+        system, base=AwsError, timeout=AwsTimeoutError, not_found=AwsNotFoundError, build=_aws_error
     )
-    return None, f"{name}: {exc}", None, transient
 
 
-class AwsClientResource(AsyncResource, ABC):
-    """An :class:`AsyncResource` owning one pooled aiobotocore client: what every AWS adapter shares.
+class AwsApi(CoreAdapter):
+    """An adapter that speaks an AWS API one request at a time (real or simulated)."""
 
-    It builds the :class:`AwsClientOptions` from the adapters' common keyword options, opens and
-    closes the client, and sends requests with :meth:`_call` (retried with the adapter's
-    :class:`~asyncconsole.RetryPolicy` on its clock when idempotent, errors translated by
-    :meth:`_translate`). Each public method wraps its requests in ``observe()`` itself, so one
-    log event stands for one operation however many requests (pages, batches) it took.
+    def _reading(self) -> AbstractContextManager[None]:
+        """Around reading a streamed answer's body: the real adapter translates its errors."""
+        return nullcontext()
 
-    Subclasses set :attr:`_service` (botocore's name) and implement :meth:`_translate`; the
-    default :meth:`_open_error` also wants :attr:`_title` (in messages) and :attr:`_error` (the
-    type of a failure to create the client).
+    async def _send(
+        self, operation: str, params: Mapping[str, Any], left: float | None
+    ) -> dict[str, Any]:
+        """One request: botocore's snake_case ``operation`` with its ``params``; its answer as
+        botocore returns it. Failures are raised as :class:`PeerFailure`. ``left``: seconds
+        before the call's deadline."""
+        raise NotImplementedError
+
+    async def _paginate(
+        self, operation: str, params: Mapping[str, Any], left: float | None
+    ) -> list[dict[str, Any]]:
+        """Every page of a listing (a simulated service answers in one page)."""
+        return [await self._send(operation, params, left)]
+
+
+class AwsOptions(TypedDict, total=False):
+    """:class:`AiobotocoreAdapter`'s keyword options, for adapters that add their own."""
+
+    user_agent_extra: str | None
+    access_key: str | None
+    secret_key: Secret | str | None
+    session_token: Secret | str | None
+    retry: RetryPolicy | None
+    clock: Clock | None
+    connect_timeout: float | None
+    read_timeout: float | None
+    max_pool_connections: int | None
+
+
+@dataclass(frozen=True)
+class AwsDefaults:
+    """One AWS adapter's defaults (what its constructor uses when given ``None``)."""
+
+    retry: RetryPolicy
+    request_timeout: float = 60.0
+    read_timeout: float = 30.0
+    connect_timeout: float = 10.0
+    max_pool_connections: int = 10
+
+
+class AiobotocoreAdapter(AwsApi):
+    """The real side of every AWS adapter: one pooled aiobotocore client for :attr:`_service`.
+
+    Args:
+        region: AWS region; ``None`` uses the standard chain (``AWS_DEFAULT_REGION``, config).
+        endpoint_url: Override the service endpoint (moto server, VPC endpoint).
+        user_agent_extra: Appended to the User-Agent.
+        access_key / secret_key / session_token: Explicit credentials (both halves of the
+            key pair, or neither); ``None`` uses the standard chain (environment, shared files,
+            container and instance roles). Secrets are never shown.
+        retry: Retries of transient failures (throttling, 5xx, lost connections) for calls
+            safe to repeat; botocore's own retries are off.
+        clock: Time for deadlines and retry waits.
+        request_timeout: Seconds each public call may take, every attempt and wait included.
+        connect_timeout / read_timeout: botocore's per-socket-operation limits.
+        max_pool_connections: Connections kept open (concurrent calls beyond it queue).
+
+    ``None`` takes the adapter's default (:attr:`_defaults`).
     """
 
     _service: ClassVar[str]
     _title: ClassVar[str]
-    _error: ClassVar[type[InfrastructureError]]
+    _defaults: ClassVar[AwsDefaults]
     _region_hint: ClassVar[str] = "pass region= or set AWS_DEFAULT_REGION"
-    # Logger for a DEBUG line before each retry; None logs none.
-    _retry_log: ClassVar[logging.Logger | None] = None
-    # Errors the client call may raise that pass through untranslated.
-    _passthrough: ClassVar[tuple[type[Exception], ...]] = ()
 
     def __init__(
         self,
-        region: str | None,
-        endpoint_url: str | None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
         *,
-        user_agent_extra: str | None,
-        access_key: str | None,
-        secret_key: Secret | str | None,
-        session_token: Secret | str | None,
-        retry: RetryPolicy,
-        clock: Clock | None,
-        connect_timeout: float,
-        read_timeout: float,
-        max_pool_connections: int = AwsClientOptions.max_pool_connections,
+        user_agent_extra: str | None = None,
+        access_key: str | None = None,
+        secret_key: Secret | str | None = None,
+        session_token: Secret | str | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        request_timeout: float | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        max_pool_connections: int | None = None,
     ) -> None:
         # Half a key pair is a mistake worth reporting, not a reason to fall back silently.
         if (access_key is None) != (secret_key is None):
             raise ConfigError(
                 f"{type(self).__name__} needs both access_key and secret_key, or neither"
             )
+        defaults = self._defaults
         self._options = AwsClientOptions(
             region=region,
             endpoint_url=endpoint_url,
@@ -165,12 +257,20 @@ class AwsClientResource(AsyncResource, ABC):
             access_key=access_key,
             secret_key=_as_secret(secret_key),
             session_token=_as_secret(session_token),
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            max_pool_connections=max_pool_connections,
+            connect_timeout=_positive("connect_timeout", connect_timeout, defaults.connect_timeout),
+            read_timeout=_positive("read_timeout", read_timeout, defaults.read_timeout),
+            max_pool_connections=max_pool_connections or defaults.max_pool_connections,
         )
-        self._retry = retry
-        self._clock: Clock = clock or SystemClock()
+        if endpoint_url:
+            where = mask_url(endpoint_url)
+        else:
+            where = f"{self._service} in {region or 'the default region'}"
+        super().__init__(
+            endpoint=where,
+            clock=clock,
+            timeout=_positive("request_timeout", request_timeout, defaults.request_timeout),
+            retry=retry or defaults.retry,
+        )
         self._stack = AsyncExitStack()
         self._client: Any = None
 
@@ -180,64 +280,147 @@ class AwsClientResource(AsyncResource, ABC):
 
     async def _open(self) -> None:
         try:
-            self._client = await self._stack.enter_async_context(
+            client = await self._stack.enter_async_context(
                 open_aws_client(self._service, self._options)
             )
         except Exception as exc:
-            raise self._open_error(exc) from exc
+            if type(exc).__name__ == "NoRegionError":
+                raise ConfigError(f"No AWS region for {self._title}: {self._region_hint}") from exc
+            failure = aws_failure(exc, None)
+            detail = failure.detail if failure is not None else f"{type(exc).__name__}: {exc}"
+            raise self._errors.base(f"Cannot create the {self._title} client: {detail}") from exc
+        # Remember each answer's status, so an answer botocore cannot parse is reported with it.
+        client.meta.events.register("before-parse", _remember_status)
+        self._client = client
+        self._core.endpoint = mask_url(str(client.meta.endpoint_url))
 
     async def _close(self) -> None:
         self._client = None
         await self._stack.aclose()
 
-    def _open_error(self, exc: Exception) -> Exception:
-        """The error raised when the client cannot be created."""
-        if type(exc).__name__ == "NoRegionError":
-            return ConfigError(f"No AWS region for {self._title}: {self._region_hint}")
-        code, message, _, _ = aws_error_fields(exc)
-        return self._error(f"Cannot create the {self._title} client: {message}", code=code)
-
-    def _require(self) -> Any:
-        """The open client, or a ``RuntimeError`` saying how to open it."""
+    def _check_usable(self) -> None:
+        super()._check_usable()
         if self._client is None:
             name = type(self).__name__
-            raise RuntimeError(f"{name} is not open: use 'async with {name}(...)'")
-        return self._client
+            raise RuntimeError(f"{name} is not open: use 'async with {name}(...)' or await open()")
 
-    @abstractmethod
-    def _translate(self, exc: Exception, operation: str, target: str) -> Exception:
-        """The asyncconsole error for ``exc`` raised by ``operation`` on ``target``."""
-
-    async def _call(
-        self, operation: str, target: str, *, idempotent: bool = True, **params: Any
+    async def _send(
+        self, operation: str, params: Mapping[str, Any], left: float | None
     ) -> dict[str, Any]:
-        """One API request (botocore's snake_case ``operation``), retried if idempotent."""
-        method = getattr(self._require(), operation)
+        # botocore's own timeouts are per socket operation; the core's deadline ends the call.
+        with _translated(self._options.read_timeout):
+            answer: dict[str, Any] = await getattr(self._client, operation)(**params)
+            return answer
 
-        async def attempt() -> dict[str, Any]:
-            try:
-                response: dict[str, Any] = await method(**params)
-            except self._passthrough:
-                raise
-            except Exception as exc:
-                raise self._translate(exc, operation, target) from exc
-            return response
+    def _reading(self) -> AbstractContextManager[None]:
+        return _translated(self._options.read_timeout)
 
-        policy = self._retry if idempotent else NO_RETRY
-        return await policy.run(
-            attempt, clock=self._clock, on_retry=self._on_retry(operation, target)
+    async def _paginate(
+        self, operation: str, params: Mapping[str, Any], left: float | None
+    ) -> list[dict[str, Any]]:
+        with _translated(self._options.read_timeout):
+            pages = self._client.get_paginator(operation).paginate(**params)
+            return [page async for page in pages]
+
+
+# The status of the answer being parsed by botocore in this task (see _translated).
+_ANSWERED: ContextVar[list[int | None] | None] = ContextVar("aws_answered", default=None)
+
+
+def _remember_status(response_dict: Mapping[str, Any] | None = None, **_: Any) -> None:
+    box = _ANSWERED.get()
+    if box is not None and isinstance(response_dict, Mapping):
+        status = response_dict.get("status_code")
+        box[0] = status if isinstance(status, int) else None
+
+
+@contextmanager
+def _translated(read_timeout: float | None = None) -> Iterator[None]:
+    """Raise what botocore raises in the block as a :class:`PeerFailure` (the one place).
+    ``read_timeout``: botocore's, the limit a read timeout in the block reports."""
+    box: list[int | None] = [None]
+    token = _ANSWERED.set(box)
+    try:
+        yield
+    except PeerFailure:
+        raise
+    except Exception as exc:
+        if type(exc).__name__ == "ParamValidationError":
+            raise ValueError(str(exc)) from exc
+        failure = aws_failure(exc, box[0], read_timeout)
+        if failure is None:
+            raise
+        raise failure from exc
+    finally:
+        _ANSWERED.reset(token)
+
+
+# What botocore's parsers raise on an answer they cannot read (JSON nested 10,000 deep, a
+# list where an object is due, bytes that are not UTF-8...).
+_PARSE_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
+
+
+def aws_failure(
+    exc: BaseException, answered: int | None, read_timeout: float | None = None
+) -> PeerFailure | None:
+    """The :class:`PeerFailure` for an exception of botocore (or aiohttp under it), or None
+    when it is not about the peer. ``answered``: the status of the answer being parsed, if any;
+    ``read_timeout``: the client's, reported as the limit that expired when a read timed out
+    (not the whole call's limit, which may be far from spent)."""
+    from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
+
+    response = getattr(exc, "response", None)
+    if isinstance(exc, bx.ClientError) and isinstance(response, dict):
+        error = response.get("Error") or {}
+        code = str(error.get("Code") or "") or None
+        message = str(error.get("Message") or "") or str(exc)
+        meta = response.get("ResponseMetadata") or {}
+        status = meta.get("HTTPStatusCode") if isinstance(meta, dict) else None
+        status = status if isinstance(status, int) else answered
+        transient = code in THROTTLING_CODES or (
+            status is not None and (status == 429 or status >= 500)
         )
+        detail = f"{code}: {message}" if code and code not in message else message
+        return PeerFailure("status", detail, status=status, code=code, transient=transient)
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, bx.ReadTimeoutError):
+        return _read_timed_out(text, read_timeout)
+    if isinstance(exc, bx.SSLError):
+        return PeerFailure("unreachable", text, transient=False)
+    if isinstance(exc, bx.ConnectionError):  # refused, connect timeout, proxy, DNS
+        return PeerFailure("unreachable", text)
+    if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
+        return PeerFailure("unreachable", text, transient=False)
+    if isinstance(exc, ResponseParserError) or (
+        answered is not None and isinstance(exc, _PARSE_ERRORS)
+    ):
+        return PeerFailure("malformed", text, status=answered)
+    if isinstance(exc, bx.HTTPClientError):  # the connection dropped: it may have been sent
+        return PeerFailure("lost", text)
+    if isinstance(exc, bx.BotoCoreError):
+        return PeerFailure("lost", text, transient=False)
+    import aiohttp  # under aiobotocore: a streamed body's read fails with its errors
 
-    def _on_retry(self, operation: str, target: str) -> OnRetry | None:
-        log = self._retry_log
-        if log is None:
-            return None
-        template = f"{self._service} %s %s attempt %d failed (%s); retrying in %.2fs"
+    if isinstance(exc, aiohttp.ClientError | ConnectionError):
+        return PeerFailure("lost", text)
+    if isinstance(exc, TimeoutError):  # reading a streamed body
+        return _read_timed_out(text, read_timeout)
+    return None
 
-        def on_retry(number: int, exc: BaseException, wait: float) -> None:
-            log.debug(template, operation, target, number, exc, wait)
 
-        return on_retry
+def _read_timed_out(text: str, read_timeout: float | None) -> PeerFailure:
+    failure = PeerFailure("timeout", text)
+    if read_timeout is not None:  # else the core reports the call's limit
+        failure.context["timeout"] = read_timeout
+    return failure
+
+
+def _positive(name: str, value: float | None, default: float) -> float:
+    seconds = default if value is None else value
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds < 1e9:
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    return float(seconds)
 
 
 def _as_secret(value: Secret | str | None) -> Secret | None:

@@ -61,6 +61,10 @@ class FaultCall(Generic[A]):
         operation: The adapter core's operation name (a fake's fault plan counts by it).
         path: A regex searched in the HTTP path its request uses (a proxy counts by it).
         method: Its HTTP method (with ``path``).
+        peer_operation: The operation its request names in the proxy's ``operation_header``
+            (``"AmazonEC2ContainerServiceV20141113.RunTask"``) or ``operation_field``
+            (``"ListMetrics"``), for APIs that send every operation to one path; a proxy counts
+            by it instead of ``path``.
     """
 
     name: str
@@ -70,6 +74,7 @@ class FaultCall(Generic[A]):
     operation: str | None = None
     path: str | None = None
     method: str | None = None
+    peer_operation: str | None = None
 
 
 class FaultInjector(Protocol):
@@ -128,6 +133,8 @@ class ProxyInjector:
     def reached(self, call: FaultCall[Any]) -> int:
         import re
 
+        if call.peer_operation is not None:
+            return self.proxy.forwarded_operations[call.peer_operation]
         if call.path is None:
             raise ValueError(f"FaultCall {call.name!r} needs path= to count at a proxy")
         pattern = re.compile(call.path)

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
+from urllib.parse import parse_qs
 
 from .._resource import AsyncResource
 
@@ -120,7 +121,8 @@ ProxyFaultKind = Literal["hang", "drop", "reset", "status", "garbage"]
 """
 
 _BEFORE: Final = frozenset({"hang", "drop"})
-# Hop-by-hop headers, and framing aiohttp sets itself.
+# Hop-by-hop headers, and framing aiohttp sets itself. Host is forwarded as the client sent
+# it: a signed request (AWS SigV4 signs the host) must still verify at the peer.
 _HOP: Final = frozenset(
     {
         "connection",
@@ -132,7 +134,6 @@ _HOP: Final = frozenset(
         "transfer-encoding",
         "upgrade",
         "content-length",
-        "host",
     }
 )
 
@@ -162,15 +163,29 @@ class FaultProxy(AsyncResource):
     then point the client at :attr:`url`. Without faults it forwards every request, streaming
     the answer. :meth:`add` injects faults by method, path and rate (seeded, so a run can be
     repeated); :attr:`forwarded` counts, per ``(method, path)``, the requests that reached the
-    peer: a request not safe to repeat must appear there at most once per call.
+    peer: a request not safe to repeat must appear there at most once per call. APIs that send
+    every operation to one path are counted per operation in :attr:`forwarded_operations`: by
+    the value of ``operation_header`` (AWS JSON APIs: ``X-Amz-Target``), else by the field
+    ``operation_field`` of a form-encoded body (AWS query APIs: ``Action``).
     """
 
-    def __init__(self, upstream: str, *, seed: int | None = None, port: int = 0) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        seed: int | None = None,
+        port: int = 0,
+        operation_header: str | None = None,
+        operation_field: str | None = None,
+    ) -> None:
         if not upstream.startswith(("http://", "unix://")):
             raise ValueError(f"upstream must be http:// or unix://, not {upstream!r}")
         self.upstream = upstream.rstrip("/")
         self.port = port
         self.forwarded: Counter[tuple[str, str]] = Counter()
+        self.operation_header = operation_header
+        self.operation_field = operation_field
+        self.forwarded_operations: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()
         self._rules: list[_Rule] = []
         self._random = random.Random(seed)
@@ -218,6 +233,7 @@ class FaultProxy(AsyncResource):
     def reset_counts(self) -> None:
         """Forget what was forwarded and injected so far."""
         self.forwarded.clear()
+        self.forwarded_operations.clear()
         self.injected.clear()
 
     def _pick(self, method: str, path: str, before: bool) -> _Rule | None:
@@ -286,6 +302,9 @@ class FaultProxy(AsyncResource):
             allow_redirects=False,
         ) as upstream:
             self.forwarded[(method, path)] += 1
+            operation = self._operation(request.headers, body)
+            if operation is not None:
+                self.forwarded_operations[operation] += 1
             if after is not None:
                 if after.kind == "reset":
                     _abort(request)
@@ -308,6 +327,17 @@ class FaultProxy(AsyncResource):
                 await response.write(chunk)
             await response.write_eof()
             return response
+
+    def _operation(self, headers: Mapping[str, str], body: bytes) -> str | None:
+        """The operation a request names (see the class docstring), or None."""
+        if self.operation_header is not None and self.operation_header in headers:
+            return headers[self.operation_header]
+        if self.operation_field is not None and headers.get("Content-Type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            fields = parse_qs(body.decode("utf-8", "replace"))
+            return fields.get(self.operation_field, [""])[0]
+        return "" if self.operation_header is not None else None
 
 
 def _abort(request: Any) -> None:

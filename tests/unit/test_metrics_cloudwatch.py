@@ -6,6 +6,7 @@ answers are scripted here; everything else is checked against moto in the integr
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -32,6 +33,24 @@ class ScriptedCloudWatch:
     async def get_metric_data(self, **kwargs: Any) -> dict[str, Any]:
         self.calls.append(("get_metric_data", kwargs))
         return self.pages.pop(0)
+
+    def get_paginator(self, operation: str) -> ScriptedPaginator:
+        return ScriptedPaginator(getattr(self, operation))
+
+
+class ScriptedPaginator:
+    """Pages through a scripted operation by its NextToken, as botocore's paginators do."""
+
+    def __init__(self, method: Any) -> None:
+        self.method = method
+
+    async def paginate(self, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
+        while True:
+            page = await self.method(**kwargs)
+            yield page
+            if not page.get("NextToken"):
+                return
+            kwargs = {**kwargs, "NextToken": page["NextToken"]}
 
 
 def _dims(**dims: str) -> list[dict[str, str]]:

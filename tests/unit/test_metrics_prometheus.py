@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -116,9 +117,9 @@ async def test_each_call_logs_one_event(caplog: pytest.LogCaptureFixture) -> Non
         if r.name == "asyncconsole.metrics.prometheus"
     ]
     assert [(e["operation"], e["outcome"]) for e in events] == [
-        ("prometheus.ping", "ok"),
-        ("prometheus.get_metric_data", "ok"),
-        ("prometheus.list_metrics", "ok"),
+        ("metrics.ping", "ok"),
+        ("metrics.get_metric_data", "ok"),
+        ("metrics.list_metrics", "ok"),
     ], events
     assert events[1]["query"] == query.describe(), events[1]
 
@@ -262,3 +263,22 @@ async def test_lifecycle_errors_are_clear() -> None:
     with pytest.raises(RuntimeError, match="not open"):
         await prom.ping()
     assert repr(prom) == "PrometheusMetricsCollector(endpoint='http://prom.invalid:9090')"
+
+
+async def test_concurrent_first_queries_read_the_version_once() -> None:
+    # A dashboard's first refresh runs its queries at once: each asked for the server's
+    # version, 20 queries meant 20 extra requests to read one value.
+    server = FakePrometheus()
+    clock = FakeClock(T0 + timedelta(hours=1))
+    http = FakeHttpClient(
+        server, base_url="http://prom.invalid:9090", clock=clock, retry=False, latency=0.01
+    )
+    query = MetricQuery(name="m", component="replayer", start=T0, end=T0 + timedelta(minutes=2))
+    async with (
+        PrometheusMetricsCollector("http://prom.invalid:9090", http=http, clock=clock) as prom,
+        asyncio.TaskGroup() as tasks,
+    ):
+        for _ in range(5):
+            tasks.create_task(prom.get_metric_data(query))
+    assert len(server.params("/api/v1/status/buildinfo")) == 1
+    assert len(server.params("/api/v1/query_range")) == 5

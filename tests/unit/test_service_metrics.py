@@ -217,5 +217,5 @@ async def test_check_pings_and_lists() -> None:
 
 async def test_describe_and_repr_name_the_collector() -> None:
     service, _ = _service(FakeClock(start=START))
-    assert service.describe() == {"source_type": "FakeMetricsCollector"}
+    assert service.describe() == {"source_type": "FakeMetricsCollector", "endpoint": "in memory"}
     assert repr(service) == "MetricsService(collector=FakeMetricsCollector)"

@@ -281,6 +281,9 @@ def _effect_unknown(exc: InfrastructureError) -> bool:
         return False
     if isinstance(exc, OperationTimeoutError | MalformedResponseError):
         return True
+    status = getattr(exc, "status", None) or exc.context.get("status")
+    if isinstance(status, int) and 400 <= status < 500:
+        return False  # the peer answered that it refused (AWS throttles with a 400)
     return exc.transient
 
 

@@ -1,14 +1,14 @@
-"""Rules shared by the real and the fake ECS manager: defaults, validation, errors, waiting."""
+"""Rules of the ECS manager: defaults, validation, ``failures[]`` errors, waiting."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from ..._clock import Clock
-from ..._errors import ECSError, ECSNotFoundError, OperationTimeoutError
+from ..._errors import ECSError, ECSNotFoundError, ECSTimeoutError
 from ..._retry import RetryPolicy
+from .._core import check_timeout
 from ._types import ServiceStatus, TaskState
 
 DEFAULT_RETRY = RetryPolicy(
@@ -18,8 +18,8 @@ DEFAULT_RETRY = RetryPolicy(
 
 MAX_RUN_TASK_COUNT = 10  # the RunTask API limit
 
-# A hung status read may overrun ``wait_until_stable``'s clock deadline by at most this much.
-STABLE_WAIT_GRACE = 2.0
+READ_GRACE = 1.0
+"""Seconds a status read of ``wait_until_stable`` may take past the wait's deadline."""
 
 NOT_FOUND_CODES = frozenset(
     {
@@ -63,13 +63,6 @@ def short_name(name_or_arn: str) -> str:
     return name_or_arn.rsplit("/", 1)[-1]
 
 
-def throttling_error(operation: str) -> ECSError:
-    """The error AWS throttling becomes: transient, code ``ThrottlingException``."""
-    err = ECSError(f"ECS {operation} throttled: Rate exceeded", code="ThrottlingException")
-    err.transient = True
-    return err
-
-
 def failures_error(
     failures: Sequence[Mapping[str, Any]],
     *,
@@ -89,43 +82,46 @@ def failures_error(
 
 
 async def poll_until_stable(
-    read: Callable[[], Awaitable[ServiceStatus]],
+    read: Callable[[float], Awaitable[ServiceStatus]],
     *,
     cluster: str,
     service: str,
     timeout: float,  # noqa: ASYNC109 - a deadline on the injected clock
     poll_interval: float,
     clock: Clock,
+    request_timeout: float | None,
 ) -> ServiceStatus:
-    """Read until ``status.stable``; the deadline is on ``clock`` so fake time works."""
-    if timeout < 0:
-        raise ValueError(f"timeout must be >= 0, got {timeout}")
-    if poll_interval <= 0:
+    """``read(limit)`` until ``status.stable``, within ``timeout`` seconds on ``clock``.
+
+    Each read may take what is left of the wait, but at least :data:`READ_GRACE` seconds (so
+    ``timeout=0`` still reads once) and never more than ``request_timeout``: the wait ends
+    within ``timeout`` + 1 s whatever ECS does.
+    """
+    if check_timeout("timeout", timeout) is None:
+        raise ValueError("timeout must be a number of seconds, not None")
+    if not poll_interval > 0:
         raise ValueError(f"poll_interval must be > 0, got {poll_interval}")
     deadline = clock.monotonic() + timeout
     last: ServiceStatus | None = None
-    # The clock deadline decides; the real-time bound only stops a hung call on a real clock.
-    guard = asyncio.timeout(timeout + STABLE_WAIT_GRACE)
-    try:
-        async with guard:
-            while True:
-                last = await read()
-                if last.stable:
-                    return last
-                remaining = deadline - clock.monotonic()
-                if remaining <= 0:
-                    break
-                await clock.sleep(min(poll_interval, remaining))
-    except TimeoutError:
-        if not guard.expired():
-            raise
+    while True:
+        limit = max(deadline - clock.monotonic(), READ_GRACE)
+        try:
+            last = await read(limit if request_timeout is None else min(limit, request_timeout))
+        except ECSTimeoutError:
+            if last is None:
+                raise
+            break  # no answer before the deadline: report the last status seen
+        if last.stable:
+            return last
+        remaining = deadline - clock.monotonic()
+        if remaining <= 0:
+            break
+        await clock.sleep(min(poll_interval, remaining))
     seen = (
         f"running={last.running} pending={last.pending} desired={last.desired} "
         f"deployments={len(last.deployments)}"
-        if last is not None
-        else "no status read"
     )
-    raise OperationTimeoutError(
+    raise ECSTimeoutError(
         f"ECS service {cluster}/{service} not stable within {timeout:g}s ({seen})",
         timeout=timeout,
         cluster=cluster,

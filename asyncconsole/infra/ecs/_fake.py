@@ -1,33 +1,29 @@
-"""``FakeECSManager``: an in-memory ECS whose tasks live and die on an injected clock."""
+"""``FakeECSManager``: an in-memory ECS whose tasks live and die on an injected clock.
+
+It answers ECS's API requests (``DescribeServices``, ``RunTask``...) from its simulated state,
+in botocore's shapes, and refuses as ECS does (``ClusterNotFoundException``, ``failures[]``
+with ``MISSING``); everything else (checks, decoding, deadlines, retries, errors) is
+:class:`BaseECSManager`'s, shared with :class:`AwsECSManager`.
+"""
 
 from __future__ import annotations
 
-import copy
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from ..._clock import Clock, FakeClock
-from ..._errors import ECSError, ECSNotFoundError
-from ..._resource import AsyncResource
-from ..._retry import NO_RETRY, RetryPolicy
-from ._common import (
-    DEFAULT_RETRY,
-    MAX_RUN_TASK_COUNT,
-    check_count,
-    check_name,
-    desired_status_filter,
-    poll_until_stable,
-    short_name,
-    throttling_error,
-)
-from ._types import ContainerOverride, ECSDeployment, ServiceStatus, TaskInfo, TaskState
+from ..._errors import ECSError
+from ..._retry import RetryPolicy
+from .._core import FaultPlan, PeerFailure
+from .._fake_peer import FakeAwsPeer
+from ._base import BaseECSManager
+from ._common import DEFAULT_RETRY, check_count, check_name, short_name
+from ._types import TaskState
 
 __all__ = ["FakeECSCall", "FakeECSManager"]
-
-T = TypeVar("T")
 
 OPERATIONS = frozenset(
     {
@@ -49,7 +45,7 @@ class FakeECSCall:
     Attributes:
         operation: The manager method (``"scale_service"``...).
         params: Its arguments.
-        error: What the attempt raised (an injected fault or a real refusal), or None.
+        error: What the attempt raised (a scripted fault or a real refusal), or None.
     """
 
     operation: str
@@ -96,13 +92,12 @@ class _Cluster:
     tasks: dict[str, _Task] = field(default_factory=dict)
 
 
-@dataclass
-class _Fault:
-    remaining: int
-    make: Callable[[], BaseException]
+def _refused(code: str, message: str) -> PeerFailure:
+    """ECS's answer to a request it refuses (HTTP 400 with an error code)."""
+    return PeerFailure("status", f"{code}: {message}", status=400, code=code)
 
 
-class FakeECSManager(AsyncResource):
+class FakeECSManager(FakeAwsPeer[FakeECSCall], BaseECSManager):
     """A working in-memory ECS: clusters, services, deployments and tasks over fake time.
 
     Tasks go PROVISIONING → PENDING → RUNNING, ``step`` seconds per transition, and when
@@ -110,9 +105,11 @@ class FakeECSManager(AsyncResource):
     converges to its desired count ``2 * step`` seconds after a scale. Time is ``clock``
     (a :class:`~asyncconsole.FakeClock` by default, so waits cost no real time).
 
-    Every attempt is logged in :attr:`calls`; :meth:`fail_next` and :meth:`throttle_next`
-    inject faults per operation, and idempotent operations retry them with ``retry`` exactly
-    as :class:`AwsECSManager` does (``run_task`` never retries).
+    Every attempt that reaches the simulated ECS is logged in :attr:`calls`;
+    :meth:`fail_next` and :meth:`throttle_next` script its refusals per operation, and calls
+    safe to repeat retry them with ``retry`` exactly as :class:`AwsECSManager` does
+    (``run_task`` never retries). :attr:`faults` injects network faults (hangs, resets,
+    garbage) through the adapter core; ``request_timeout`` bounds each call on ``clock``.
 
     Example::
 
@@ -121,6 +118,8 @@ class FakeECSManager(AsyncResource):
         await ecs.scale_service("cluster", "svc", 4)
         st = await ecs.wait_until_stable("cluster", "svc", timeout=60, poll_interval=1)
     """
+
+    _operations = OPERATIONS
 
     def __init__(
         self,
@@ -132,20 +131,35 @@ class FakeECSManager(AsyncResource):
         retry: RetryPolicy = DEFAULT_RETRY,
         region: str = "us-east-1",
         account_id: str = "123456789012",
+        request_timeout: float | None = 60.0,
+        faults: FaultPlan | None = None,
     ) -> None:
         if step < 0 or (stop_delay is not None and stop_delay < 0) or latency < 0:
             raise ValueError("step, stop_delay and latency must be >= 0")
-        self.clock: Clock = clock or FakeClock()
+        super().__init__(
+            endpoint=f"fake ECS ({region})",
+            clock=clock or FakeClock(),
+            timeout=request_timeout,
+            retry=retry,
+            faults=faults,
+            latency=latency,
+        )
         self.step = step
         self.stop_delay = step if stop_delay is None else stop_delay
-        self.latency = latency
-        self.retry = retry
         self.region = region
         self.account_id = account_id
         self.calls: list[FakeECSCall] = []
         self._clusters: dict[str, _Cluster] = {}
         self._task_definitions: dict[str, list[str]] = {}  # family -> ARNs by revision
-        self._faults: dict[str, list[_Fault]] = {}
+        self._api = {
+            "list_clusters": self._list_clusters,
+            "describe_services": self._describe_services,
+            "update_service": self._update_service,
+            "list_tasks": self._list_task_arns,
+            "describe_tasks": self._describe_tasks,
+            "run_task": self._run_task,
+            "stop_task": self._stop_task,
+        }
 
     # -- setting the scene (synchronous, not logged) --------------------------------------
 
@@ -214,266 +228,117 @@ class FakeECSManager(AsyncResource):
         self._reconcile(c, svc, born=now)
         return dep.id
 
-    def fail_next(self, operation: str, error: BaseException, *, times: int = 1) -> None:
-        """Make the next ``times`` attempts at ``operation`` raise (a copy of) ``error``."""
+    # -- the simulated ECS API --------------------------------------------------------------
 
-        def make() -> BaseException:
-            try:
-                return copy.copy(error)
-            except Exception:  # exotic constructors: reuse the instance
-                return error
+    def _record(
+        self, operation: str, params: Mapping[str, Any], result: Any, error: BaseException | None
+    ) -> None:
+        self.calls.append(FakeECSCall(operation, dict(params), error))
 
-        self._add_fault(operation, times, make)
+    def _list_clusters(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {"clusterArns": [c.arn for c in self._clusters.values()]}
 
-    def throttle_next(self, operation: str, *, times: int = 1) -> None:
-        """Make the next ``times`` attempts at ``operation`` fail as AWS throttling does:
-        ``ECSError(code="ThrottlingException")``, transient (so retried)."""
-        self._add_fault(operation, times, lambda: throttling_error(operation))
+    def _describe_services(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        c = self._cluster(params["cluster"])
+        services, failures = [], []
+        now = self.clock.monotonic()
+        for name in params["services"]:
+            svc = c.services.get(short_name(name))
+            if svc is None:
+                arn = f"arn:aws:ecs:{self.region}:{self.account_id}:service/{c.name}/{name}"
+                failures.append({"arn": arn, "reason": "MISSING"})
+            else:
+                services.append(self._service_answer(svc, now))
+        return {"services": services, "failures": failures}
 
-    def calls_to(self, operation: str) -> list[FakeECSCall]:
-        """The logged attempts at one operation."""
-        return [c for c in self.calls if c.operation == operation]
+    def _update_service(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        c, svc = self._service(params["cluster"], params["service"])
+        desired = params["desiredCount"]
+        svc.desired = desired
+        svc.deployments[0].desired = desired
+        now = self.clock.monotonic()
+        self._reconcile(c, svc, born=now)
+        return {"service": self._service_answer(svc, now)}
 
-    def _add_fault(self, operation: str, times: int, make: Callable[[], BaseException]) -> None:
-        if operation not in OPERATIONS:
-            raise ValueError(
-                f"unknown FakeECSManager operation {operation!r}; one of {sorted(OPERATIONS)}"
-            )
-        check_count("fault times", times, low=1)
-        self._faults.setdefault(operation, []).append(_Fault(times, make))
-
-    # -- the protocol -------------------------------------------------------------------
-
-    async def ping(self) -> None:
-        await self._op("ping", {}, lambda: None)
-
-    async def get_service_status(
-        self, cluster: str, service: str, *, count_terminating: bool = False
-    ) -> ServiceStatus:
-        check_name("cluster", cluster)
-        check_name("service", service)
-        params = {"cluster": cluster, "service": service, "count_terminating": count_terminating}
-        return await self._op(
-            "get_service_status", params, lambda: self._status(cluster, service, count_terminating)
-        )
-
-    async def scale_service(self, cluster: str, service: str, desired: int) -> ServiceStatus:
-        check_name("cluster", cluster)
-        check_name("service", service)
-        check_count("desired count", desired)
-
-        def scale() -> ServiceStatus:
-            c, svc = self._service(cluster, service)
-            svc.desired = desired
-            svc.deployments[0].desired = desired
-            self._reconcile(c, svc, born=self.clock.monotonic())
-            return self._status(cluster, service, False)
-
-        params = {"cluster": cluster, "service": service, "desired": desired}
-        return await self._op("scale_service", params, scale)
-
-    async def wait_until_stable(
-        self,
-        cluster: str,
-        service: str,
-        *,
-        timeout: float = 600.0,  # noqa: ASYNC109 - a deadline on the injected clock
-        poll_interval: float = 5.0,
-    ) -> ServiceStatus:
-        check_name("cluster", cluster)
-        check_name("service", service)
-        return await poll_until_stable(
-            lambda: self.get_service_status(cluster, service),
-            cluster=cluster,
-            service=service,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            clock=self.clock,
-        )
-
-    async def list_tasks(
-        self,
-        cluster: str,
-        service: str | None = None,
-        desired_status: TaskState | str | None = None,
-        *,
-        started_by: str | None = None,
-    ) -> list[TaskInfo]:
-        check_name("cluster", cluster)
+    def _list_task_arns(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        c = self._cluster(params["cluster"])
+        service = params.get("serviceName")
+        group = None
         if service is not None:
-            check_name("service", service)
-        wanted = desired_status_filter(desired_status)
-
-        def list_() -> list[TaskInfo]:
-            c = self._cluster(cluster)
-            if service is not None:
-                self._service(cluster, service)
-            now = self.clock.monotonic()
-            group = f"service:{short_name(service)}" if service is not None else None
-            return [
-                self._info(t, now)
+            self._service(c.name, service)
+            group = f"service:{short_name(service)}"
+        started_by = params.get("startedBy")
+        wanted = TaskState(params.get("desiredStatus", "RUNNING"))
+        now = self.clock.monotonic()
+        return {
+            "taskArns": [
+                t.arn
                 for t in c.tasks.values()
                 if (group is None or t.group == group)
                 and (started_by is None or t.started_by == started_by)
                 and self._desired(t, now) is wanted
             ]
-
-        params = {
-            "cluster": cluster,
-            "service": service,
-            "desired_status": wanted.value,
-            "started_by": started_by,
         }
-        return await self._op("list_tasks", params, list_)
 
-    async def get_task(self, cluster: str, task: str) -> TaskInfo:
-        check_name("cluster", cluster)
-        check_name("task", task)
-        return await self._op(
-            "get_task",
-            {"cluster": cluster, "task": task},
-            lambda: self._info(self._task(cluster, task), self.clock.monotonic()),
-        )
+    def _describe_tasks(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        c = self._cluster(params["cluster"])
+        now = self.clock.monotonic()
+        tasks, failures = [], []
+        for ref in params["tasks"]:
+            t = self._find_task(c, ref)
+            if t is None:
+                failures.append({"arn": ref, "reason": "MISSING"})
+            else:
+                tasks.append(self._task_answer(t, now))
+        return {"tasks": tasks, "failures": failures}
 
-    async def run_task(
-        self,
-        cluster: str,
-        task_definition: str,
-        *,
-        count: int = 1,
-        launch_type: str | None = None,
-        subnets: Sequence[str] = (),
-        security_groups: Sequence[str] = (),
-        assign_public_ip: bool = False,
-        overrides: Sequence[ContainerOverride] = (),
-        started_by: str | None = None,
-        group: str | None = None,
-    ) -> list[TaskInfo]:
-        check_name("cluster", cluster)
-        check_name("task definition", task_definition)
-        check_count("task count", count, low=1, high=MAX_RUN_TASK_COUNT)
-        tag = started_by or f"asyncconsole-{uuid.uuid4().hex[:16]}"
+    def _run_task(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        c = self._cluster(params["cluster"])
+        td = self._resolve_task_definition(params["taskDefinition"], create=False)
+        family = short_name(td).rsplit(":", 1)[0]
+        now = self.clock.monotonic()
+        group = params.get("group") or f"family:{family}"
+        launch_type = params.get("launchType") or "EC2"
+        tasks = [
+            self._new_task(c, td, group, params.get("startedBy"), launch_type, now)
+            for _ in range(params["count"])
+        ]
+        return {"tasks": [self._task_answer(t, now) for t in tasks], "failures": []}
 
-        def run() -> list[TaskInfo]:
-            c = self._cluster(cluster)
-            td = self._resolve_task_definition(task_definition, create=False)
-            family = short_name(td).rsplit(":", 1)[0]
-            now = self.clock.monotonic()
-            tasks = [
-                self._new_task(c, td, group or f"family:{family}", tag, launch_type or "EC2", now)
-                for _ in range(count)
-            ]
-            return [self._info(t, now) for t in tasks]
-
-        params = {
-            "cluster": cluster,
-            "task_definition": task_definition,
-            "count": count,
-            "launch_type": launch_type,
-            "subnets": list(subnets),
-            "security_groups": list(security_groups),
-            "assign_public_ip": assign_public_ip,
-            "overrides": list(overrides),
-            "started_by": tag,
-            "group": group,
-        }
-        return await self._op("run_task", params, run, idempotent=False)
-
-    async def stop_task(self, cluster: str, task: str, *, reason: str | None = None) -> TaskInfo:
-        check_name("cluster", cluster)
-        check_name("task", task)
-
-        def stop() -> TaskInfo:
-            c = self._cluster(cluster)
-            t = self._task(cluster, task)
-            now = self.clock.monotonic()
-            if t.stop_at is None or t.stop_at > now:
-                t.stop_at = now
-                t.stopped_reason = reason or "Task stopped by user"
-                # The service scheduler replaces a stopped task of a service.
-                for svc in c.services.values():
-                    if t.group == f"service:{svc.name}":
-                        self._reconcile(c, svc, born=now)
-            return self._info(t, now)
-
-        return await self._op(
-            "stop_task", {"cluster": cluster, "task": task, "reason": reason}, stop
-        )
+    def _stop_task(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        c = self._cluster(params["cluster"])
+        t = self._find_task(c, params["task"])
+        if t is None:
+            raise _refused("InvalidParameterException", "The referenced task was not found.")
+        now = self.clock.monotonic()
+        if t.stop_at is None or t.stop_at > now:
+            t.stop_at = now
+            t.stopped_reason = params.get("reason") or "Task stopped by user"
+            # The service scheduler replaces a stopped task of a service.
+            for svc in c.services.values():
+                if t.group == f"service:{svc.name}":
+                    self._reconcile(c, svc, born=now)
+        return {"task": self._task_answer(t, now)}
 
     # -- machinery ------------------------------------------------------------------------
-
-    async def _op(
-        self,
-        operation: str,
-        params: dict[str, Any],
-        fn: Callable[[], T],
-        *,
-        idempotent: bool = True,
-    ) -> T:
-        if self.closed:
-            raise RuntimeError("FakeECSManager is closed")
-
-        async def attempt() -> T:
-            if self.latency:
-                await self.clock.sleep(self.latency)
-            try:
-                fault = self._take_fault(operation)
-                if fault is not None:
-                    raise fault
-                result = fn()
-            except Exception as exc:
-                self.calls.append(FakeECSCall(operation, dict(params), exc))
-                raise
-            self.calls.append(FakeECSCall(operation, dict(params)))
-            return result
-
-        policy = self.retry if idempotent else NO_RETRY
-        return await policy.run(attempt, clock=self.clock)
-
-    def _take_fault(self, operation: str) -> BaseException | None:
-        queue = self._faults.get(operation)
-        if not queue:
-            return None
-        fault = queue[0]
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            queue.pop(0)
-        return fault.make()
 
     def _cluster(self, cluster: str) -> _Cluster:
         c = self._clusters.get(short_name(cluster))
         if c is None:
-            raise ECSNotFoundError(
-                f"ECS cluster {cluster} failed: ClusterNotFoundException: Cluster not found.",
-                code="ClusterNotFoundException",
-            )
+            raise _refused("ClusterNotFoundException", "Cluster not found.")
         return c
 
     def _service(self, cluster: str, service: str) -> tuple[_Cluster, _Service]:
         c = self._cluster(cluster)
         svc = c.services.get(short_name(service))
         if svc is None:
-            raise ECSNotFoundError(
-                f"ECS service {cluster}/{service}: {service} MISSING",
-                code="MISSING",
-                cluster=cluster,
-                service=service,
-            )
+            raise _refused("ServiceNotFoundException", "Service not found.")
         return c, svc
 
-    def _task(self, cluster: str, task: str) -> _Task:
-        c = self._cluster(cluster)
-        t = c.tasks.get(task) or next(
+    def _find_task(self, c: _Cluster, task: str) -> _Task | None:
+        return c.tasks.get(task) or next(
             (t for arn, t in c.tasks.items() if short_name(arn) == short_name(task)), None
         )
-        if t is None:
-            raise ECSNotFoundError(
-                f"ECS task {cluster}/{task}: {task} MISSING",
-                code="MISSING",
-                cluster=cluster,
-                task=task,
-            )
-        return t
 
     def _resolve_task_definition(self, ref: str, *, create: bool) -> str:
         name = short_name(ref)
@@ -486,10 +351,7 @@ class FakeECSManager(AsyncResource):
             return revisions[-1]
         elif revision.isdigit() and 1 <= int(revision) <= len(revisions):
             return revisions[int(revision) - 1]
-        raise ECSNotFoundError(
-            f"ECS task definition {ref} failed: ClientException: TaskDefinition not found.",
-            code="ClientException",
-        )
+        raise _refused("ClientException", "TaskDefinition not found.")
 
     def _deployment_id(self) -> str:
         return f"ecs-svc/{uuid.uuid4().int % 10**19:019d}"
@@ -549,84 +411,71 @@ class FakeECSManager(AsyncResource):
     def _wall(self, at: float, now: float) -> datetime:
         return self.clock.now() - timedelta(seconds=now - at)
 
-    def _info(self, t: _Task, now: float) -> TaskInfo:
+    def _task_answer(self, t: _Task, now: float) -> dict[str, Any]:
+        """``t`` as ECS describes a task (absent fields left out, as ECS does)."""
         last = self._last(t, now)
         running_from = t.created + 2 * self.step
         stopping = t.stop_at is not None and now >= t.stop_at
-        return TaskInfo(
-            arn=t.arn,
-            cluster_arn=t.cluster_arn,
-            task_definition=t.task_definition,
-            last_status=last,
-            desired_status=self._desired(t, now),
-            group=t.group,
-            started_by=t.started_by,
-            launch_type=t.launch_type,
-            created_at=self._wall(t.created, now),
-            started_at=(
-                self._wall(running_from, now)
-                if now >= running_from and (t.stop_at is None or t.stop_at > running_from)
-                else None
-            ),
-            stopping_at=self._wall(t.stop_at, now) if stopping and t.stop_at is not None else None,
-            stopped_at=(
-                self._wall(t.stop_at + self.stop_delay, now)
-                if last is TaskState.STOPPED and t.stop_at is not None
-                else None
-            ),
-            stopped_reason=t.stopped_reason if stopping else None,
-        )
+        answer: dict[str, Any] = {
+            "taskArn": t.arn,
+            "clusterArn": t.cluster_arn,
+            "taskDefinitionArn": t.task_definition,
+            "lastStatus": last.value,
+            "desiredStatus": self._desired(t, now).value,
+            "group": t.group,
+            "launchType": t.launch_type,
+            "createdAt": self._wall(t.created, now),
+        }
+        if t.started_by:
+            answer["startedBy"] = t.started_by
+        if now >= running_from and (t.stop_at is None or t.stop_at > running_from):
+            answer["startedAt"] = self._wall(running_from, now)
+        if stopping and t.stop_at is not None:
+            answer["stoppingAt"] = self._wall(t.stop_at, now)
+            answer["stoppedReason"] = t.stopped_reason
+            if last is TaskState.STOPPED:
+                answer["stoppedAt"] = self._wall(t.stop_at + self.stop_delay, now)
+        return answer
 
-    def _status(self, cluster: str, service: str, count_terminating: bool) -> ServiceStatus:
-        _, svc = self._service(cluster, service)
-        now = self.clock.monotonic()
-        deployments: list[ECSDeployment] = []
+    def _service_answer(self, svc: _Service, now: float) -> dict[str, Any]:
+        """``svc`` as ECS describes a service; drained old deployments disappear."""
+        deployments: list[dict[str, Any]] = []
         live: list[_Deployment] = []
         for index, dep in enumerate(svc.deployments):
             states = [self._last(t, now) for t in dep.tasks]
             if index > 0 and all(s.finished for s in states):
-                continue  # a drained old deployment disappears
+                continue
             live.append(dep)
-            running = sum(1 for s in states if s is TaskState.RUNNING)
             pending = sum(
                 1
                 for t, s in zip(dep.tasks, states, strict=True)
                 if s.starting and self._desired(t, now) is TaskState.RUNNING
             )
             deployments.append(
-                ECSDeployment(
-                    id=dep.id,
-                    status="PRIMARY" if index == 0 else "ACTIVE",
-                    rollout_state="IN_PROGRESS",
-                    running=running,
-                    pending=pending,
-                    desired=dep.desired,
-                    task_definition=dep.task_definition,
-                    created_at=self._wall(dep.created, now),
-                    updated_at=self._wall(dep.created, now),
-                )
+                {
+                    "id": dep.id,
+                    "status": "PRIMARY" if index == 0 else "ACTIVE",
+                    "rolloutState": "IN_PROGRESS",
+                    "runningCount": sum(1 for s in states if s is TaskState.RUNNING),
+                    "pendingCount": pending,
+                    "desiredCount": dep.desired,
+                    "taskDefinition": dep.task_definition,
+                    "createdAt": self._wall(dep.created, now),
+                    "updatedAt": self._wall(dep.created, now),
+                }
             )
         svc.deployments = live
         primary = deployments[0]
-        if len(deployments) == 1 and primary.running == primary.desired:
-            deployments[0] = replace(primary, rollout_state="COMPLETED")
-        terminating = None
-        if count_terminating:
-            terminating = sum(
-                1
-                for dep in svc.deployments
-                for t in dep.tasks
-                if self._desired(t, now) is TaskState.STOPPED and not self._last(t, now).finished
-            )
-        return ServiceStatus(
-            cluster=cluster,
-            service=service,
-            arn=svc.arn,
-            status="ACTIVE",
-            running=sum(d.running for d in deployments),
-            pending=sum(d.pending for d in deployments),
-            desired=svc.desired,
-            deployments=tuple(deployments),
-            task_definition=svc.deployments[0].task_definition,
-            terminating=terminating,
-        )
+        if len(deployments) == 1 and primary["runningCount"] == primary["desiredCount"]:
+            primary["rolloutState"] = "COMPLETED"
+        return {
+            "serviceArn": svc.arn,
+            "serviceName": svc.name,
+            "status": "ACTIVE",
+            "runningCount": sum(d["runningCount"] for d in deployments),
+            "pendingCount": sum(d["pendingCount"] for d in deployments),
+            "desiredCount": svc.desired,
+            "deployments": deployments,
+            "taskDefinition": svc.deployments[0].task_definition,
+            "launchType": svc.launch_type,
+        }

@@ -1,17 +1,26 @@
-"""An in-memory metrics backend: seeded and generated series over (fake) time."""
+"""An in-memory metrics backend: seeded and generated series over (fake) time.
+
+:class:`FakeMetricsCollector` shares every public method with the real collectors
+(:class:`~asyncconsole.infra.metrics._base.BaseMetricsCollector`); it only answers from its
+simulated series, and its :class:`~asyncconsole.testing.FaultPlan` injects network faults.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from ..._clock import Clock, SystemClock
 from ..._errors import MetricsError
-from ..._resource import AsyncResource
+from ..._retry import NO_RETRY, RetryPolicy
+from .._core import FaultPlan
+from .._fake_peer import FakePeer
+from ._base import METRICS_OPERATIONS, BaseMetricsCollector
 from ._types import MetricQuery, MetricSeries, Point, bucketize, require_utc
 
 __all__ = ["FakeMetricsCollector"]
@@ -54,24 +63,47 @@ class _Series:
         return max(stamps, default=None)
 
 
-class FakeMetricsCollector(AsyncResource):
+class FakeMetricsCollector(FakePeer, BaseMetricsCollector):
     """A working metrics backend in memory, for tests and demos.
 
     Seed raw samples with :meth:`add_points`, or let series grow with (fake) time with
     :meth:`add_generated` / :meth:`add_counter`. Queries aggregate samples into buckets exactly
     as Prometheus and CloudWatch do (see :mod:`asyncconsole.infra.metrics._types`). Query
-    dimensions match series whose labels contain them. Every call is logged in :attr:`calls`;
-    :meth:`fail` makes the next calls raise.
+    dimensions match series whose labels contain them. Every attempt that reaches the fake is
+    logged in :attr:`calls`; :meth:`fail` makes the next calls raise; :attr:`faults` injects
+    network faults (hangs, resets, 503s, garbage) as a real backend's network would.
 
     Args:
-        clock: The source of "now" (for ``end=None``, recency and generated series).
+        clock: The source of "now" (for ``end=None``, recency, generated series, deadlines).
+        timeout: Seconds each call may take, retries included (None: unbounded).
+        retry: Retries of transient failures (none by default).
+        latency: Seconds each attempt takes on ``clock``.
+        faults: The fault plan (a new, empty one by default).
     """
 
-    def __init__(self, *, clock: Clock | None = None) -> None:
-        self.clock: Clock = clock or SystemClock()
+    _errors = replace(BaseMetricsCollector._errors, system="fake metrics backend")
+    _log = logging.getLogger("asyncconsole.metrics.fake")
+    _operations = METRICS_OPERATIONS
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        timeout: float | None = 30.0,
+        retry: RetryPolicy = NO_RETRY,
+        latency: float = 0.0,
+        faults: FaultPlan | None = None,
+    ) -> None:
+        super().__init__(
+            endpoint="in memory",
+            clock=clock or SystemClock(),
+            timeout=timeout,
+            retry=retry,
+            faults=faults,
+            latency=latency,
+        )
         self.calls: list[tuple[str, Any]] = []
         self._series: list[_Series] = []
-        self._failures: dict[str, list[BaseException]] = {}
 
     # -- seeding ---------------------------------------------------------------------------
 
@@ -141,16 +173,17 @@ class FakeMetricsCollector(AsyncResource):
         *,
         times: int = 1,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` raise ``error`` (a ``MetricsError``)."""
-        if method not in ("list_metrics", "get_metric_data", "ping"):
-            raise ValueError(f"unknown method {method!r}")
-        exc = error or MetricsError(f"injected failure in {method}", query=None)
-        self._failures.setdefault(method, []).extend([exc] * times)
+        """Make the next ``times`` calls of ``method`` raise ``error`` (a ``MetricsError``),
+        as the backend's answer (they are logged in :attr:`calls`)."""
+        if method not in METRICS_OPERATIONS:
+            raise ValueError(f"unknown method {method!r}; one of {sorted(METRICS_OPERATIONS)}")
+        self.fail_next(
+            method, error or MetricsError(f"injected failure in {method}", query=None), times=times
+        )
 
-    # -- MetricsCollector ------------------------------------------------------------------
+    # -- the simulated backend ------------------------------------------------------------------
 
-    async def list_metrics(self, *, recent: bool = True) -> dict[str, list[str]]:
-        self._enter("list_metrics", {"recent": recent})
+    async def _list_metrics(self, recent: bool, left: float | None) -> dict[str, list[str]]:
         now = self.clock.now()
         found: dict[str, set[str]] = {}
         for series in self._series:
@@ -160,10 +193,10 @@ class FakeMetricsCollector(AsyncResource):
             found.setdefault(series.component, set()).add(series.name)
         return {component: sorted(names) for component, names in sorted(found.items())}
 
-    async def get_metric_data(self, query: MetricQuery) -> list[MetricSeries]:
-        self._enter("get_metric_data", query)
+    async def _metric_data(
+        self, query: MetricQuery, start: datetime, end: datetime, left: float | None
+    ) -> list[MetricSeries]:
         now = self.clock.now()
-        start, end = query.window(now)
         result: list[MetricSeries] = []
         for series in self._series:
             if series.component != query.component or series.name != query.name:
@@ -186,16 +219,15 @@ class FakeMetricsCollector(AsyncResource):
         result.sort(key=lambda s: tuple(s.labels.items()))
         return result
 
-    async def ping(self) -> None:
-        self._enter("ping", None)
+    async def _ping(self, left: float | None) -> None:
+        return None
 
-    # -- internals -------------------------------------------------------------------------
-
-    def _enter(self, method: str, args: Any) -> None:
-        self.calls.append((method, args))
-        pending = self._failures.get(method)
-        if pending:
-            raise pending.pop(0)
+    def _record(
+        self, operation: str, params: Mapping[str, Any], result: Any, error: BaseException | None
+    ) -> None:
+        # (method, its argument): the query itself, list_metrics' options, None for ping.
+        args = params["query"] if operation == "get_metric_data" else (dict(params) or None)
+        self.calls.append((operation, args))
 
     def _get_or_create(
         self, component: str, name: str, labels: Mapping[str, str] | None

@@ -1,16 +1,23 @@
-"""``FakeObjectStore``: in-memory buckets with a call log, latency and fault injection."""
+"""``FakeObjectStore``: in-memory buckets with a call log, latency and fault injection.
+
+It answers S3's API requests (``ListObjectsV2``, ``GetObject``...) from its buckets, in
+botocore's shapes, and refuses as S3 does (``NoSuchBucket``, ``NoSuchKey``, ``AccessDenied``);
+everything else is :class:`BaseObjectStore`'s, shared with :class:`AwsS3Store`.
+"""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import AsyncGenerator, Callable, Iterable
+import hashlib
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
 
 from ..._clock import Clock, FakeClock
-from ..._errors import AwsError, AwsNotFoundError
-from ..._resource import AsyncResource
+from .._core import FaultPlan, PeerFailure
+from .._fake_peer import FakeAwsPeer
+from ._base import BaseObjectStore
 from ._types import ObjectInfo
-from ._validate import check_bucket, check_key, check_page_size, key_batches
 
 __all__ = ["FakeObjectStore", "FakeObjectStoreCall"]
 
@@ -37,13 +44,43 @@ class FakeObjectStoreCall:
     error: BaseException | None = None
 
 
-class FakeObjectStore(AsyncResource):
+class _Body:
+    """A stored object's bytes, read the way botocore's streaming body is."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def __aenter__(self) -> _Body:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def read(self) -> bytes:
+        return self._data
+
+    async def iter_chunks(self, chunk_size: int) -> AsyncIterator[bytes]:
+        for start in range(0, len(self._data), chunk_size):
+            yield self._data[start : start + chunk_size]
+
+
+def _refused(code: str, message: str, status: int) -> PeerFailure:
+    return PeerFailure("status", f"{code}: {message}", status=status, code=code)
+
+
+class FakeObjectStore(FakeAwsPeer[FakeObjectStoreCall], BaseObjectStore):
     """Buckets of objects in memory, behaving like S3 for the :class:`ObjectStore` calls.
 
     Lists come back in key order, ``page_size`` keys per request (each request logged in
     :attr:`calls`); deletes go out in batches of at most 1000 keys. ``fail_next`` makes the
     next requests of an operation raise; ``deny`` makes one object unreadable (AccessDenied);
-    ``latency`` seconds pass on ``clock`` before each request.
+    ``latency`` seconds pass on ``clock`` before each request; :attr:`faults` injects
+    network faults.
 
     Example::
 
@@ -52,19 +89,35 @@ class FakeObjectStore(AsyncResource):
         keys = [o.key async for o in store.list_objects("logs", "a/")]
     """
 
+    _operations = OPERATIONS
+
     def __init__(
         self,
         *,
         buckets: Iterable[str] = (),
         clock: Clock | None = None,
         latency: float = 0.0,
+        request_timeout: float | None = 120.0,
+        faults: FaultPlan | None = None,
     ) -> None:
-        self.clock: Clock = clock or FakeClock()
-        self.latency = latency
+        super().__init__(
+            endpoint="fake S3",
+            clock=clock or FakeClock(),
+            timeout=request_timeout,
+            retry=None,
+            faults=faults,
+            latency=latency,
+        )
         self.calls: list[FakeObjectStoreCall] = []
         self._buckets: dict[str, dict[str, tuple[bytes, ObjectInfo]]] = {b: {} for b in buckets}
         self._denied: set[tuple[str, str]] = set()
-        self._faults: dict[str, list[tuple[list[int], Callable[[], BaseException]]]] = {}
+        self._api = {
+            "list_buckets": lambda _: {"Buckets": [{"Name": b} for b in sorted(self._buckets)]},
+            "list_objects_v2": self._list,
+            "get_object": self._get,
+            "put_object": self._put,
+            "delete_objects": self._delete,
+        }
 
     def __repr__(self) -> str:
         return f"FakeObjectStore(buckets={sorted(self._buckets)!r})"
@@ -85,135 +138,61 @@ class FakeObjectStore(AsyncResource):
         """Make reads of one object fail with ``AccessDenied`` (listing still shows it)."""
         self._denied.add((bucket, key))
 
-    def fail_next(self, operation: str, error: BaseException, *, times: int = 1) -> None:
-        """Make the next ``times`` requests of ``operation`` raise (a copy of) ``error``."""
-        if operation not in OPERATIONS:
-            raise ValueError(f"unknown FakeObjectStore operation {operation!r}")
-        if times < 1:
-            raise ValueError("times must be >= 1")
-        self._faults.setdefault(operation, []).append(([times], lambda: copy.copy(error)))
+    # -- the simulated S3 API ------------------------------------------------------------------
 
-    def calls_to(self, operation: str) -> list[FakeObjectStoreCall]:
-        """The logged requests of one operation."""
-        return [c for c in self.calls if c.operation == operation]
+    def _record(
+        self, operation: str, params: Mapping[str, Any], result: Any, error: BaseException | None
+    ) -> None:
+        if error is None and operation == "list_objects":
+            count = len(result[0])
+        elif error is None and operation in ("get_object", "put_object"):
+            count = 1
+        else:
+            count = params.get("count", 0)
+        bucket, target = params.get("bucket", ""), params.get("target", "")
+        self.calls.append(FakeObjectStoreCall(operation, bucket, target, count, error))
 
-    # -- plumbing ----------------------------------------------------------------------------
-
-    async def _request(self, operation: str, bucket: str, target: str) -> None:
-        if self.closed:
-            raise RuntimeError("FakeObjectStore is closed")
-        if self.latency:
-            await self.clock.sleep(self.latency)
-        queue = self._faults.get(operation)
-        if queue:
-            remaining, make = queue[0]
-            remaining[0] -= 1
-            if remaining[0] <= 0:
-                queue.pop(0)
-            error = make()
-            self.calls.append(FakeObjectStoreCall(operation, bucket, target, error=error))
-            raise error
-
-    def _bucket(
-        self, operation: str, bucket: str, target: str
-    ) -> dict[str, tuple[bytes, ObjectInfo]]:
-        check_bucket(bucket)
+    def _objects(self, bucket: str) -> dict[str, tuple[bytes, ObjectInfo]]:
         objects = self._buckets.get(bucket)
         if objects is None:
-            error = AwsNotFoundError(
-                f"S3 {operation} s3://{bucket}/{target} failed: NoSuchBucket: "
-                "The specified bucket does not exist",
-                code="NoSuchBucket",
-                status=404,
-            )
-            self.calls.append(FakeObjectStoreCall(operation, bucket, target, error=error))
-            raise error
+            raise _refused("NoSuchBucket", "The specified bucket does not exist", 404)
         return objects
 
-    def _read(self, bucket: str, key: str) -> bytes:
-        check_key(key)
-        objects = self._bucket("get_object", bucket, key)
-        error: AwsError | None = None
+    def _list(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        objects = self._objects(params["Bucket"])
+        prefix, after = params.get("Prefix", ""), params.get("ContinuationToken", "")
+        size = params.get("MaxKeys", 1000)
+        keys = sorted(k for k in objects if k.startswith(prefix) and k > after)
+        page = keys[:size]
+        answer: dict[str, Any] = {"IsTruncated": len(keys) > size, "KeyCount": len(page)}
+        if page:
+            answer["Contents"] = [
+                {"Key": k, "Size": objects[k][1].size, "LastModified": objects[k][1].last_modified}
+                for k in page
+            ]
+        if len(keys) > size:
+            answer["NextContinuationToken"] = page[-1]
+        return answer
+
+    def _get(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        bucket, key = params["Bucket"], params["Key"]
+        objects = self._objects(bucket)
         if (bucket, key) in self._denied:
-            error = AwsError(
-                f"S3 get_object s3://{bucket}/{key} failed: AccessDenied: Access Denied",
-                code="AccessDenied",
-                status=403,
-            )
-        elif key not in objects:
-            error = AwsNotFoundError(
-                f"S3 get_object s3://{bucket}/{key} failed: NoSuchKey: "
-                "The specified key does not exist.",
-                code="NoSuchKey",
-                status=404,
-            )
-        if error is not None:
-            self.calls.append(FakeObjectStoreCall("get_object", bucket, key, error=error))
-            raise error
-        data = objects[key][0]
-        self.calls.append(FakeObjectStoreCall("get_object", bucket, key, count=1))
-        return data
+            raise _refused("AccessDenied", "Access Denied", 403)
+        if key not in objects:
+            raise _refused("NoSuchKey", "The specified key does not exist.", 404)
+        data, info = objects[key]
+        return {"Body": _Body(data), "ContentLength": len(data), "ETag": f'"{info.etag}"'}
 
-    # -- ObjectStore --------------------------------------------------------------------------
+    def _put(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        bucket, key, data = params["Bucket"], params["Key"], params["Body"]
+        objects = self._objects(bucket)
+        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        objects[key] = (data, ObjectInfo(bucket, key, len(data), self.clock.now(), etag))
+        return {"ETag": f'"{etag}"'}
 
-    async def ping(self) -> None:
-        await self._request("ping", "", "")
-        self.calls.append(FakeObjectStoreCall("ping"))
-
-    async def list_objects(
-        self, bucket: str, prefix: str = "", *, page_size: int = 1000
-    ) -> AsyncGenerator[ObjectInfo, None]:
-        check_page_size(page_size)
-        after = ""
-        while True:
-            await self._request("list_objects", bucket, prefix)
-            objects = self._bucket("list_objects", bucket, prefix)
-            page = sorted(k for k in objects if k.startswith(prefix) and k > after)[:page_size]
-            self.calls.append(FakeObjectStoreCall("list_objects", bucket, prefix, len(page)))
-            for key in page:
-                yield objects[key][1]
-            if len(page) < page_size:
-                return
-            after = page[-1]
-
-    async def stream_object(
-        self, bucket: str, key: str, *, chunk_size: int = 65536
-    ) -> AsyncGenerator[bytes, None]:
-        if chunk_size < 1:
-            raise ValueError(f"chunk_size must be at least 1, got {chunk_size!r}")
-        check_key(key)
-        await self._request("get_object", bucket, key)
-        data = self._read(bucket, key)
-        for start in range(0, len(data), chunk_size):
-            yield data[start : start + chunk_size]
-
-    async def get_object(self, bucket: str, key: str) -> bytes:
-        check_key(key)
-        await self._request("get_object", bucket, key)
-        return self._read(bucket, key)
-
-    async def put_object(self, bucket: str, key: str, data: bytes) -> None:
-        check_key(key)
-        if not isinstance(data, bytes | bytearray):
-            raise TypeError(f"data must be bytes, got {type(data).__name__}")
-        await self._request("put_object", bucket, key)
-        objects = self._bucket("put_object", bucket, key)
-        info = ObjectInfo(bucket, key, len(data), self.clock.now(), None)
-        objects[key] = (bytes(data), info)
-        self.calls.append(FakeObjectStoreCall("put_object", bucket, key, 1))
-
-    async def delete_objects(self, bucket: str, keys: Iterable[str]) -> int:
-        check_bucket(bucket)
-        deleted = 0
-        for batch in key_batches(keys):
-            deleted += await self._delete_batch(bucket, batch)
-        return deleted
-
-    async def _delete_batch(self, bucket: str, batch: list[str]) -> int:
-        target = batch[0]
-        await self._request("delete_objects", bucket, target)
-        objects = self._bucket("delete_objects", bucket, target)
-        for key in batch:
-            objects.pop(key, None)
-        self.calls.append(FakeObjectStoreCall("delete_objects", bucket, target, len(batch)))
-        return len(batch)
+    def _delete(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        objects = self._objects(params["Bucket"])
+        for entry in params["Delete"]["Objects"]:
+            objects.pop(entry["Key"], None)
+        return {}

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any
 
 from ..._clock import Clock, FakeClock
-from ..._errors import AwsError, AwsNotFoundError
-from ..._resource import AsyncResource
 from ..._retry import NO_RETRY, RetryPolicy
 from ..._secret import Secret
-from ._format import decode_json_object
+from .._core import FaultPlan, PeerFailure
+from .._fake_peer import FakeAwsPeer
+from ._base import BaseSecretStore
 
 __all__ = ["FakeSecretStore", "FakeSecretStoreCall"]
-
-T = TypeVar("T")
 
 OPERATIONS = frozenset({"ping", "get_secret_string"})
 
@@ -37,17 +34,19 @@ class FakeSecretStoreCall:
     error: BaseException | None = None
 
 
-class FakeSecretStore(AsyncResource):
+class FakeSecretStore(FakeAwsPeer[FakeSecretStoreCall], BaseSecretStore):
     """Secrets in a dict, addressable by name or by a Secrets-Manager-style ARN.
 
-    ``fail_next``/``throttle_next`` inject faults; ``retry`` (none by default) retries them
-    on ``clock`` like the real store does.
+    ``fail_next``/``throttle_next`` script refusals; ``retry`` (none by default) retries
+    them on ``clock`` like the real store does; :attr:`faults` injects network faults.
 
     Example::
 
         store = FakeSecretStore({"db": '{"username": "admin", "password": "pw"}'})
         creds = await get_basic_auth_secret(store, "db")
     """
+
+    _operations = OPERATIONS
 
     def __init__(
         self,
@@ -58,16 +57,26 @@ class FakeSecretStore(AsyncResource):
         retry: RetryPolicy = NO_RETRY,
         region: str = "us-east-1",
         account_id: str = "123456789012",
+        request_timeout: float | None = 60.0,
+        faults: FaultPlan | None = None,
     ) -> None:
-        self.clock: Clock = clock or FakeClock()
-        self.latency = latency
-        self.retry = retry
+        super().__init__(
+            endpoint=f"fake Secrets Manager ({region})",
+            clock=clock or FakeClock(),
+            timeout=request_timeout,
+            retry=retry,
+            faults=faults,
+            latency=latency,
+        )
         self.region = region
         self.account_id = account_id
         self.calls: list[FakeSecretStoreCall] = []
         self._values: dict[str, Secret] = {}
         self._arns: dict[str, str] = {}  # name -> ARN
-        self._faults: dict[str, list[tuple[list[int], Callable[[], BaseException]]]] = {}
+        self._api = {
+            "list_secrets": self._list_secrets,
+            "get_secret_value": self._get_secret_value,
+        }
         for name, value in (secrets or {}).items():
             self.put_secret(name, value)
 
@@ -88,74 +97,23 @@ class FakeSecretStore(AsyncResource):
         self._values.pop(name, None)
         self._arns.pop(name, None)
 
-    def fail_next(self, operation: str, error: BaseException, *, times: int = 1) -> None:
-        """Make the next ``times`` attempts at ``operation`` raise (a copy of) ``error``."""
-        self._add_fault(operation, times, lambda: copy.copy(error))
+    def _record(
+        self, operation: str, params: Mapping[str, Any], result: Any, error: BaseException | None
+    ) -> None:
+        self.calls.append(FakeSecretStoreCall(operation, params.get("secret_id", ""), error))
 
-    def throttle_next(self, operation: str, *, times: int = 1) -> None:
-        """Make the next ``times`` attempts fail as AWS throttling does (transient)."""
+    def _list_secrets(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {"SecretList": [{"Name": name, "ARN": arn} for name, arn in self._arns.items()]}
 
-        def make() -> BaseException:
-            err = AwsError("Secrets Manager throttled: Rate exceeded", code="ThrottlingException")
-            err.transient = True
-            return err
-
-        self._add_fault(operation, times, make)
-
-    def calls_to(self, operation: str) -> list[FakeSecretStoreCall]:
-        """The logged attempts at one operation."""
-        return [c for c in self.calls if c.operation == operation]
-
-    def _add_fault(self, operation: str, times: int, make: Callable[[], BaseException]) -> None:
-        if operation not in OPERATIONS:
-            raise ValueError(f"unknown FakeSecretStore operation {operation!r}")
-        if times < 1:
-            raise ValueError("times must be >= 1")
-        self._faults.setdefault(operation, []).append(([times], make))
-
-    async def _attempt(self, operation: str, secret_id: str, fn: Callable[[], T]) -> T:
-        if self.closed:
-            raise RuntimeError("FakeSecretStore is closed")
-
-        async def attempt() -> T:
-            if self.latency:
-                await self.clock.sleep(self.latency)
-            try:
-                queue = self._faults.get(operation)
-                if queue:
-                    remaining, make = queue[0]
-                    remaining[0] -= 1
-                    if remaining[0] <= 0:
-                        queue.pop(0)
-                    raise make()
-                result = fn()
-            except Exception as exc:
-                self.calls.append(FakeSecretStoreCall(operation, secret_id, exc))
-                raise
-            self.calls.append(FakeSecretStoreCall(operation, secret_id))
-            return result
-
-        return await self.retry.run(attempt, clock=self.clock)
-
-    async def ping(self) -> None:
-        await self._attempt("ping", "", lambda: None)
-
-    async def get_secret_string(self, secret_id: str) -> Secret:
-        if not isinstance(secret_id, str) or not secret_id:
-            raise ValueError(f"secret_id must be a non-empty string, got {secret_id!r}")
-
-        def read() -> Secret:
-            name = next((n for n, arn in self._arns.items() if arn == secret_id), secret_id)
-            value = self._values.get(name)
-            if value is None:
-                raise AwsNotFoundError(
-                    f"Secret {secret_id} not found: Secrets Manager can't find the specified "
-                    "secret.",
-                    code="ResourceNotFoundException",
-                )
-            return value
-
-        return await self._attempt("get_secret_string", secret_id, read)
-
-    async def get_json_secret(self, secret_id: str) -> dict[str, Secret]:
-        return decode_json_object(secret_id, await self.get_secret_string(secret_id))
+    def _get_secret_value(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        secret_id = params["SecretId"]
+        name = next((n for n, arn in self._arns.items() if arn == secret_id), secret_id)
+        value = self._values.get(name)
+        if value is None:
+            raise PeerFailure(
+                "status",
+                "ResourceNotFoundException: Secrets Manager can't find the specified secret.",
+                status=400,
+                code="ResourceNotFoundException",
+            )
+        return {"ARN": self._arns[name], "Name": name, "SecretString": value.get()}
