@@ -36,6 +36,7 @@ _LAZY: dict[str, str] = {
     "PlanInjector": ".testing._fault_contract",
     "PrometheusRemoteWriter": ".testing._prometheus",
     "ProxyInjector": ".testing._fault_contract",
+    "ScriptInjector": ".testing._fault_contract",
     "WorkItem": ".testing._opensearch",
     "WorkItemState": ".testing._opensearch",
     "busybox_rootfs": ".infra.docker._busybox",

@@ -17,11 +17,13 @@ public calls to exercise (:class:`FaultCall`), and how faults reach it (a
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from .._clock import Clock
@@ -39,6 +41,7 @@ __all__ = [
     "FaultInjector",
     "PlanInjector",
     "ProxyInjector",
+    "ScriptInjector",
     "check_fault_contract",
 ]
 
@@ -388,3 +391,64 @@ def _returns(result: Any, call: FaultCall[Any]) -> None:
             isinstance(result, call.returns),
             f"{call.name}: returned {type(result).__name__}, documented {call.returns}",
         )
+
+
+class ScriptInjector:
+    """Faults for command executors: the calls run :attr:`script`, a shell script this
+    injector rewrites for each fault (a process is the executor's peer).
+
+    Mute: it sleeps forever. Storm: a seeded ``rate`` of its runs is killed (SIGKILL) or
+    exits 75 (EX_TEMPFAIL). Garbage: it writes bytes that are not text (``binary``), invalid
+    UTF-8 (``bad_utf8``), NUL bytes (``nul``) or one 2 MB line (``long_line``). Each run
+    appends to a count file, so :meth:`reached` says how many runs started.
+    """
+
+    malformed_kinds: Sequence[str] = ("binary", "bad_utf8", "nul", "long_line")
+
+    _GARBAGE = {
+        "binary": r"printf '\037\213\010\000\377\376\375'",
+        "bad_utf8": r"printf 'caf\351 \377\376\n'",
+        "nul": r"printf 'a\000b\000\n'",
+        "long_line": "head -c 2000000 /dev/zero | tr '\\000' x",
+    }
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self.script = self.directory / "peer.sh"
+        self._runs = self.directory / "runs"
+        self._plan = self.directory / "plan"
+        self._runs.touch()
+        self.clear()
+
+    def _write(self, body: str) -> None:
+        head = f"#!/bin/sh\necho run >> '{self._runs}'\n"
+        self.script.write_text(head + body)
+        self.script.chmod(0o755)
+
+    def mute(self) -> None:
+        self._write("exec sleep 3600\n")
+
+    def storm(self, rate: float, seed: int) -> None:
+        # The outcome of run N is line N of the plan, drawn here so a run can be repeated.
+        draw = random.Random(seed)
+        outcomes = [
+            "kill" if r < rate / 2 else "fail" if r < rate else "ok"
+            for r in (draw.random() for _ in range(10_000))
+        ]
+        self._plan.write_text("\n".join(outcomes) + "\n")
+        self._write(
+            f"n=$(wc -l < '{self._runs}')\n"
+            f"case $(sed -n \"${{n}}p\" '{self._plan}') in\n"
+            "  kill) kill -9 $$ ;;\n"
+            "  fail) echo 'busy, try later' >&2; exit 75 ;;\n"
+            "esac\necho ok\n"
+        )
+
+    def malformed(self, kind: str) -> None:
+        self._write(self._GARBAGE[kind] + "\n")
+
+    def clear(self) -> None:
+        self._write("echo ok\n")
+
+    def reached(self, call: FaultCall[Any]) -> int:
+        return len(self._runs.read_text().splitlines())

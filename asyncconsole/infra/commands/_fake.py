@@ -19,19 +19,20 @@ import re
 import shlex
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import EllipsisType
 from typing import Literal, Self, TypeAlias
 
 from ..._clock import Clock, FakeClock
 from ..._errors import CommandError
-from ..._observe import observe
 from ..._secret import Secret
-from ._argv import PreparedCommand, check_limits, check_stdin, env_view, line_sink, prepare
+from .._core import AdapterCore, FaultPlan
+from ._argv import PreparedCommand, env_view
+from ._base import ERRORS, BaseCommandExecutor, CommandSpec
 from ._protocol import CommandStream
 from ._result import CommandResult
-from ._types import Argv, EnvMapping, LineSink, OutputLine, OutputMode
+from ._types import OutputLine, OutputMode
 
 __all__ = ["FakeCall", "FakeCommandExecutor", "FakeReply"]
 
@@ -297,7 +298,7 @@ class _FakeStream:
         return self._proc.raise_failure(self._check)
 
 
-class FakeCommandExecutor:
+class FakeCommandExecutor(BaseCommandExecutor):
     """A :class:`CommandExecutor` that plays scripted replies instead of running programs.
 
     ``ex.script(pattern, reply)`` decides what matching calls do; later scripts take
@@ -310,6 +311,8 @@ class FakeCommandExecutor:
         clock: Time for simulated runs, delays and timeouts (a :class:`FakeClock` by default,
             so nothing waits for real).
         unmatched: What calls that match no script do.
+        faults: The adapter core's fault plan (a new one by default): ``"hang"`` makes a
+            command never start and run into its deadline, ``"refuse"`` fails its start.
     """
 
     def __init__(
@@ -317,8 +320,15 @@ class FakeCommandExecutor:
         *,
         clock: Clock | None = None,
         unmatched: Literal["error", "ok"] | Reply = "error",
+        faults: FaultPlan | None = None,
     ) -> None:
-        self.clock: Clock = clock if clock is not None else FakeClock()
+        self._core = AdapterCore(
+            ERRORS,
+            endpoint="simulated processes",
+            logger=_logger,
+            clock=clock if clock is not None else FakeClock(),
+            faults=faults if faults is not None else FaultPlan(),
+        )
         self.unmatched = unmatched
         self.calls: list[FakeCall] = []
         self.running = 0
@@ -392,108 +402,55 @@ class FakeCommandExecutor:
         self.pings += 1
         if self.ping_error is not None:
             raise self.ping_error
+        await super().ping()
 
-    async def run(
-        self,
-        argv: Argv,
-        *,
-        check: bool = False,
-        timeout: float | None = None,  # noqa: ASYNC109 (public call shape)
-        cwd: str | os.PathLike[str] | None = None,
-        env: EnvMapping | None = None,
-        inherit_env: bool = True,
-        stdin: bytes | None = None,
-        output: OutputMode = OutputMode.CAPTURE,
-        sensitive: Iterable[str | Secret] = (),
-        shell: bool = False,
-        idle_timeout: float | None = None,
-        on_line: LineSink | None = None,
-    ) -> CommandResult:
-        cmd = prepare(argv, shell=shell, sensitive=sensitive, env=env, inherit_env=inherit_env)
-        check_limits(timeout, idle_timeout)
-        stdin = check_stdin(stdin)
-        sink = line_sink(cmd, output, on_line)
-        call = self._record(cmd, env, cwd, stdin, shell, timeout, idle_timeout, output)
-        async with observe(_logger, "command.run", cmd.program, argv=cmd.display) as info:
-            proc = await self._start(call, cmd, collect=output is not OutputMode.QUIET)
-            try:
-                while (line := await proc.next_line()) is not None:
-                    if sink is not None:
-                        sink(line)
-            except asyncio.CancelledError:
-                proc.stop("cancelled")
-                raise
-            except BaseException:
-                proc.stop("terminated")
-                raise
-            info["exit_code"] = proc.exit_code
-            return proc.raise_failure(check)
-
-    def stream(
-        self,
-        argv: Argv,
-        *,
-        check: bool = False,
-        timeout: float | None = None,
-        cwd: str | os.PathLike[str] | None = None,
-        env: EnvMapping | None = None,
-        inherit_env: bool = True,
-        stdin: bytes | None = None,
-        sensitive: Iterable[str | Secret] = (),
-        shell: bool = False,
-        idle_timeout: float | None = None,
-        collect: bool = True,
-    ) -> AbstractAsyncContextManager[CommandStream]:
-        cmd = prepare(argv, shell=shell, sensitive=sensitive, env=env, inherit_env=inherit_env)
-        check_limits(timeout, idle_timeout)
-        stdin = check_stdin(stdin)
-        call = self._record(cmd, env, cwd, stdin, shell, timeout, idle_timeout, None)
-        return self._stream(call, cmd, check=check, collect=collect)
+    async def _run(self, spec: CommandSpec) -> CommandResult:
+        call = self._record(spec)
+        proc = await self._start(call, spec.cmd, collect=spec.collect)
+        try:
+            while (line := await proc.next_line()) is not None:
+                if spec.sink is not None:
+                    spec.sink(line)
+        except asyncio.CancelledError:
+            proc.stop("cancelled")
+            raise
+        except BaseException:
+            proc.stop("terminated")
+            raise
+        return proc.raise_failure(spec.check)
 
     @asynccontextmanager
-    async def _stream(
-        self, call: FakeCall, cmd: PreparedCommand, *, check: bool, collect: bool
-    ) -> AsyncIterator[CommandStream]:
-        async with observe(_logger, "command.stream", cmd.program, argv=cmd.display) as info:
-            proc = await self._start(call, cmd, collect=collect)
-            handle = _FakeStream(proc, check)
-            left_early = False
-            try:
-                yield handle
-            except asyncio.CancelledError:
-                proc.stop("cancelled")
-                raise
-            finally:
-                if not proc.finished:
-                    left_early = True
-                    proc.stop("terminated")
-                info["exit_code"] = proc.exit_code
-            if not left_early and not handle.reported:
-                handle.reported = True
-                proc.raise_failure(check)
+    async def _stream(self, spec: CommandSpec) -> AsyncIterator[CommandStream]:
+        call = self._record(spec)
+        proc = await self._start(call, spec.cmd, collect=spec.collect)
+        handle = _FakeStream(proc, spec.check)
+        left_early = False
+        try:
+            yield handle
+        except asyncio.CancelledError:
+            proc.stop("cancelled")
+            raise
+        finally:
+            if not proc.finished:
+                left_early = True
+                proc.stop("terminated")
+        if not left_early and not handle.reported:
+            handle.reported = True
+            proc.raise_failure(spec.check)
 
-    def _record(
-        self,
-        cmd: PreparedCommand,
-        env: EnvMapping | None,
-        cwd: str | os.PathLike[str] | None,
-        stdin: bytes | None,
-        shell: bool,
-        timeout: float | None,
-        idle_timeout: float | None,
-        output: OutputMode | None,
-    ) -> FakeCall:
+    def _record(self, spec: CommandSpec) -> FakeCall:
+        cmd = spec.cmd
         call = FakeCall(
             argv=cmd.shown,
             revealed=cmd.plain,
-            env=None if env is None else dict(env),
+            env=None if spec.env is None else dict(spec.env),
             environ=env_view(cmd.env),
-            cwd=None if cwd is None else os.fspath(cwd),
-            stdin=stdin,
-            shell=shell,
-            timeout=timeout,
-            idle_timeout=idle_timeout,
-            output=output,
+            cwd=spec.cwd,
+            stdin=spec.stdin,
+            shell=spec.shell,
+            timeout=spec.timeout,
+            idle_timeout=spec.idle_timeout,
+            output=spec.output,
             started=self.clock.monotonic(),
         )
         self.calls.append(call)

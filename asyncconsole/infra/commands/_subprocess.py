@@ -15,23 +15,24 @@ import os
 import signal
 import subprocess
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from ..._observe import observe
+from ..._clock import Clock
 from ..._resource import AsyncResource
-from ..._secret import Secret
-from .._core import finish
-from ._argv import PreparedCommand, check_limits, check_stdin, line_sink, prepare
+from .._core import AdapterCore, finish
+from ._argv import PreparedCommand
+from ._base import ERRORS, BaseCommandExecutor, CommandSpec
 from ._protocol import CommandStream
 from ._result import CommandResult
-from ._types import Argv, EnvMapping, LineSink, OutputLine, OutputMode, StreamName
+from ._types import LineSink, OutputLine, OutputMode, StreamName
 
 __all__ = ["DEFAULT_GRACE_PERIOD", "SubprocessExecutor"]
 
-DEFAULT_GRACE_PERIOD = 2.0
-"""Seconds between SIGTERM and SIGKILL when a command is stopped."""
+DEFAULT_GRACE_PERIOD = 1.0
+"""Seconds between SIGTERM and SIGKILL when a command is stopped: a timed-out command ends
+within its timeout + 1 s even when it ignores SIGTERM."""
 
 _logger = logging.getLogger("asyncconsole.infra.commands")
 
@@ -373,7 +374,7 @@ class _SubprocessStream:
         return self._child.raise_failure(self._check)
 
 
-class SubprocessExecutor(AsyncResource):
+class SubprocessExecutor(BaseCommandExecutor, AsyncResource):
     """Runs commands as real subprocesses with asyncio (see :class:`CommandExecutor`).
 
     Usable directly (``await SubprocessExecutor().run([...])``) or as ``async with``; closing
@@ -385,10 +386,16 @@ class SubprocessExecutor(AsyncResource):
         new_session: Also start each child in a new session (``setsid``), detached from the
             caller's controlling terminal, so a program cannot open ``/dev/tty`` to prompt.
             Off by default: it halves the spawn rate of concurrent commands on Linux.
+        clock: Time for the backstop deadline behind each command's own timers (the timers
+            themselves run on the event loop: they bound real processes).
     """
 
     def __init__(
-        self, *, grace_period: float = DEFAULT_GRACE_PERIOD, new_session: bool = False
+        self,
+        *,
+        grace_period: float = DEFAULT_GRACE_PERIOD,
+        new_session: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         if grace_period < 0:
             raise ValueError("grace_period must be >= 0")
@@ -400,6 +407,10 @@ class SubprocessExecutor(AsyncResource):
             {"start_new_session": True} if new_session else {"process_group": 0}
         )
         self._children: set[_Child] = set()
+        # Only the backstop deadline and the events: a process group is not retried.
+        self._core = AdapterCore(
+            ERRORS, endpoint="local processes", logger=_logger, clock=clock, retry=None
+        )
 
     async def _close(self) -> None:
         children = list(self._children)
@@ -408,148 +419,60 @@ class SubprocessExecutor(AsyncResource):
         for child in children:
             await asyncio.shield(child.settled)
 
-    async def ping(self) -> None:
-        await self.run(["true"], check=True, timeout=10)
+    async def _run(self, spec: CommandSpec) -> CommandResult:
+        child = await self._spawn(
+            spec,
+            pipes=spec.output is not OutputMode.QUIET,
+            sink=spec.sink,
+            queue=False,
+        )
+        try:
+            await child.done
+        except asyncio.CancelledError:
+            await child.stop()
+            raise
+        finally:
+            child.close()
+            self._children.discard(child)
+        return child.raise_failure(spec.check)
 
-    async def run(
-        self,
-        argv: Argv,
-        *,
-        check: bool = False,
-        timeout: float | None = None,  # noqa: ASYNC109 (public call shape)
-        cwd: str | os.PathLike[str] | None = None,
-        env: EnvMapping | None = None,
-        inherit_env: bool = True,
-        stdin: bytes | None = None,
-        output: OutputMode = OutputMode.CAPTURE,
-        sensitive: Iterable[str | Secret] = (),
-        shell: bool = False,
-        idle_timeout: float | None = None,
-        on_line: LineSink | None = None,
-    ) -> CommandResult:
-        cmd = prepare(argv, shell=shell, sensitive=sensitive, env=env, inherit_env=inherit_env)
-        check_limits(timeout, idle_timeout)
-        stdin = check_stdin(stdin)
-        sink = line_sink(cmd, output, on_line)
-        async with observe(_logger, "command.run", cmd.program, argv=cmd.display) as info:
-            child = await self._spawn(
-                cmd,
-                cwd=cwd,
-                stdin=stdin,
-                pipes=output is not OutputMode.QUIET,
-                sink=sink,
-                queue=False,
-                time_limit=timeout,
-                idle_timeout=idle_timeout,
-            )
+    @asynccontextmanager
+    async def _stream(self, spec: CommandSpec) -> AsyncIterator[CommandStream]:
+        child = await self._spawn(spec, pipes=True, sink=None, queue=True)
+        proc = _SubprocessStream(child, spec.check)
+        left_early = False
+        try:
+            yield proc
+        finally:
             try:
-                await child.done
-            except asyncio.CancelledError:
-                await child.stop()
-                raise
+                if not child.settled.done():
+                    left_early = True
+                    await child.stop()
             finally:
                 child.close()
                 self._children.discard(child)
-            info["exit_code"] = child.returncode
-            return child.raise_failure(check)
-
-    def stream(
-        self,
-        argv: Argv,
-        *,
-        check: bool = False,
-        timeout: float | None = None,
-        cwd: str | os.PathLike[str] | None = None,
-        env: EnvMapping | None = None,
-        inherit_env: bool = True,
-        stdin: bytes | None = None,
-        sensitive: Iterable[str | Secret] = (),
-        shell: bool = False,
-        idle_timeout: float | None = None,
-        collect: bool = True,
-    ) -> AbstractAsyncContextManager[CommandStream]:
-        cmd = prepare(argv, shell=shell, sensitive=sensitive, env=env, inherit_env=inherit_env)
-        check_limits(timeout, idle_timeout)
-        stdin = check_stdin(stdin)
-        return self._stream(
-            cmd,
-            check=check,
-            time_limit=timeout,
-            cwd=cwd,
-            stdin=stdin,
-            idle_timeout=idle_timeout,
-            collect=collect,
-        )
-
-    @asynccontextmanager
-    async def _stream(
-        self,
-        cmd: PreparedCommand,
-        *,
-        check: bool,
-        time_limit: float | None,
-        cwd: str | os.PathLike[str] | None,
-        stdin: bytes | None,
-        idle_timeout: float | None,
-        collect: bool,
-    ) -> AsyncIterator[CommandStream]:
-        async with observe(_logger, "command.stream", cmd.program, argv=cmd.display) as info:
-            child = await self._spawn(
-                cmd,
-                cwd=cwd,
-                stdin=stdin,
-                pipes=True,
-                collect=collect,
-                sink=None,
-                queue=True,
-                time_limit=time_limit,
-                idle_timeout=idle_timeout,
-            )
-            proc = _SubprocessStream(child, check)
-            left_early = False
-            try:
-                yield proc
-            finally:
-                try:
-                    if not child.settled.done():
-                        left_early = True
-                        await child.stop()
-                finally:
-                    child.close()
-                    self._children.discard(child)
-                    info["exit_code"] = child.returncode
-            if not left_early and not proc.reported:
-                proc.reported = True
-                child.raise_failure(check)
+        if not left_early and not proc.reported:
+            proc.reported = True
+            child.raise_failure(spec.check)
 
     async def _spawn(
-        self,
-        cmd: PreparedCommand,
-        *,
-        cwd: str | os.PathLike[str] | None,
-        stdin: bytes | None,
-        pipes: bool,
-        sink: LineSink | None,
-        queue: bool,
-        time_limit: float | None,
-        idle_timeout: float | None,
-        collect: bool = True,
+        self, spec: CommandSpec, *, pipes: bool, sink: LineSink | None, queue: bool
     ) -> _Child:
         if self.closed:
             raise RuntimeError("SubprocessExecutor is closed")
         loop = asyncio.get_running_loop()
+        cmd, stdin, workdir = spec.cmd, spec.stdin, spec.cwd
         child = _Child(
             loop,
             cmd,
-            collect=collect and pipes,
+            collect=spec.collect and pipes,
             sink=sink,
             queue=queue,
-            timeout=time_limit,
-            idle_timeout=idle_timeout,
+            timeout=spec.timeout,
+            idle_timeout=spec.idle_timeout,
             grace=self.grace_period,
         )
         out = subprocess.PIPE if pipes else subprocess.DEVNULL
-        workdir = None if cwd is None else os.fspath(cwd)
         # Known to the executor from now on, so closing it stops this child even while it is
         # still being started.
         self._children.add(child)
