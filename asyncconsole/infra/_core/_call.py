@@ -234,7 +234,11 @@ class AdapterCore:
                     await faults.before(op.name, clock)
                 result = await attempt(left())
                 if faults is not None:
-                    faults.after(op.name)
+                    try:
+                        faults.after(op.name)
+                    except PeerFailure:
+                        await _dropped(result)
+                        raise
                 return result
             except PeerFailure as failure:
                 if failure.kind == "timeout":
@@ -281,6 +285,14 @@ class AdapterCore:
             if info is not None:
                 info["reconciled"] = True
             return found
+
+
+async def _dropped(result: object) -> None:
+    """An answer a fault plan loses takes what it opened with it (a stream: its connection
+    dropped, so the peer ended it), as a real lost answer would."""
+    close = getattr(result, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def _effect_unknown(exc: InfrastructureError) -> bool:
