@@ -160,9 +160,10 @@ class FaultProxy(AsyncResource):
 
     ``async with FaultProxy("http://127.0.0.1:9090") as proxy:`` (or ``"unix:///run/docker.sock"``)
     then point the client at :attr:`url`. Without faults it forwards every request, streaming
-    the answer. :meth:`add` injects faults by method, path and rate (seeded, so a run can be
-    repeated); :attr:`forwarded` counts, per ``(method, path)``, the requests that reached the
-    peer: a request not safe to repeat must appear there at most once per call.
+    the answer, and relays websockets (faults then hit their handshake). :meth:`add` injects
+    faults by method, path and rate (seeded, so a run can be repeated); :attr:`forwarded`
+    counts, per ``(method, path)``, the requests that reached the peer: a request not safe to
+    repeat must appear there at most once per call.
     """
 
     def __init__(self, upstream: str, *, seed: int | None = None, port: int = 0) -> None:
@@ -278,6 +279,8 @@ class FaultProxy(AsyncResource):
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
         after = self._pick(method, path, before=False)
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self._websocket(request, headers, after)
         async with self._session.request(
             method,
             self._base + request.raw_path,
@@ -287,18 +290,7 @@ class FaultProxy(AsyncResource):
         ) as upstream:
             self.forwarded[(method, path)] += 1
             if after is not None:
-                if after.kind == "reset":
-                    _abort(request)
-                if after.kind == "status":
-                    return web.Response(
-                        status=after.status,
-                        text=f"injected {after.status}",
-                        headers={"Content-Type": "text/plain"},
-                    )
-                answer = MALFORMED_ANSWERS[after.answer]
-                return web.Response(
-                    status=answer.status, body=answer.body, content_type=answer.content_type
-                )
+                return self._after(request, after)
             response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
             for name, value in upstream.headers.items():
                 if name.lower() not in _HOP:
@@ -308,6 +300,68 @@ class FaultProxy(AsyncResource):
                 await response.write(chunk)
             await response.write_eof()
             return response
+
+    async def _websocket(self, request: Any, headers: dict[str, str], after: _Rule | None) -> Any:
+        """Relay a websocket both ways (a pod exec, say); faults hit its handshake."""
+        import aiohttp
+        from aiohttp import web
+
+        method, path = request.method, request.path
+        protocols = [
+            p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")
+        ]
+        headers = {k: v for k, v in headers.items() if not k.lower().startswith("sec-websocket")}
+        try:
+            upstream = await self._session.ws_connect(
+                self._base + request.raw_path,
+                headers=headers,
+                protocols=[p for p in protocols if p],
+            )
+        except aiohttp.WSServerHandshakeError as exc:  # the peer answered, and refused
+            self.forwarded[(method, path)] += 1
+            return web.Response(status=exc.status, text=exc.message)
+        self.forwarded[(method, path)] += 1
+        async with upstream:
+            if after is not None:
+                return self._after(request, after)
+            down = web.WebSocketResponse(
+                protocols=(upstream.protocol,) if upstream.protocol else ()
+            )
+            await down.prepare(request)
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(_relay(upstream, down))
+                tg.create_task(_relay(down, upstream))
+            return down
+
+    @staticmethod
+    def _after(request: Any, rule: _Rule) -> Any:
+        """The answer of a fault that hits after the peer acted."""
+        from aiohttp import web
+
+        if rule.kind == "reset":
+            _abort(request)
+        if rule.kind == "status":
+            return web.Response(
+                status=rule.status,
+                text=f"injected {rule.status}",
+                headers={"Content-Type": "text/plain"},
+            )
+        answer = MALFORMED_ANSWERS[rule.answer]
+        return web.Response(
+            status=answer.status, body=answer.body, content_type=answer.content_type
+        )
+
+
+async def _relay(source: Any, sink: Any) -> None:
+    """Copy one websocket's messages to the other until it closes, then close the other."""
+    import aiohttp
+
+    async for msg in source:
+        if msg.type is aiohttp.WSMsgType.BINARY:
+            await sink.send_bytes(msg.data)
+        elif msg.type is aiohttp.WSMsgType.TEXT:
+            await sink.send_str(msg.data)
+    await sink.close()
 
 
 def _abort(request: Any) -> None:
