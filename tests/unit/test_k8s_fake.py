@@ -150,17 +150,16 @@ async def test_repr_has_no_secrets() -> None:
 
 
 async def test_exec_timeout() -> None:
-    import asyncio
-
     from asyncconsole import CommandTimeoutError
 
     async with FakeK8sManager(converge_delay=0) as k8s:
         k8s.add_pod("ma", "p")
 
         async def stuck(ns: str, pod: str, container: str, argv: object) -> ExecReply:
-            await asyncio.sleep(30)
+            await k8s.clock.sleep(30)  # the fake's time, as its deadlines
             return ExecReply()
 
         k8s.exec_handler = stuck
         with pytest.raises(CommandTimeoutError):
             await k8s.exec_in_pod("ma", "p", ["sleep"], timeout=0.05)
+        assert k8s.clock.monotonic() == pytest.approx(0.05)

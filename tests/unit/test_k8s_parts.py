@@ -403,6 +403,6 @@ def test_pod_table_rows() -> None:
     ],
 )
 def test_environment_proxy(environ: dict[str, str], expected: str | None) -> None:
-    from asyncconsole.infra.kubernetes._kubernetes_asyncio import _environment_proxy
+    from asyncconsole.infra.kubernetes._client_config import environment_proxy
 
-    assert _environment_proxy("https://api.example.com:443", environ) == expected
+    assert environment_proxy("https://api.example.com:443", environ) == expected

@@ -877,18 +877,24 @@ class KubeCluster:
             )
         return container
 
-    async def run_exec(
-        self, namespace: str, pod: str, container: str | None, argv: Sequence[str]
-    ) -> ExecReply:
-        """Run the exec handler for a running pod's container."""
+    def exec_container(self, namespace: str, pod: str, container: str | None) -> str:
+        """The container an exec runs in; a pod not running is an error (400), worded as the
+        API server does."""
         name = self.container_of(namespace, pod, container)
-        obj = self.get("pods", namespace, pod)
+        obj = self.get("pods", namespace, pod, copy_out=False)
         if obj["status"].get("phase") != "Running":
             raise KubernetesError(
                 f'unable to upgrade connection: container not found ("{name}")',
                 status=400,
                 reason="BadRequest",
             )
+        return name
+
+    async def run_exec(
+        self, namespace: str, pod: str, container: str | None, argv: Sequence[str]
+    ) -> ExecReply:
+        """Run the exec handler for a running pod's container."""
+        name = self.exec_container(namespace, pod, container)
         reply = self.exec_handler(namespace, pod, name, list(argv))
         if not isinstance(reply, ExecReply):
             reply = await reply
