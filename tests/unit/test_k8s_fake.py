@@ -12,7 +12,13 @@ from asyncconsole.testing import check_k8s_manager
 
 async def test_contract_on_fake() -> None:
     fake = FakeK8sManager()
-    await check_k8s_manager(lambda: fake, fake, sleep=fake.clock.sleep)
+    await check_k8s_manager(
+        lambda: fake,
+        fake,
+        sleep=fake.clock.sleep,
+        active_watches=lambda: fake.active_watches,
+        active_log_streams=lambda: fake.active_log_streams,
+    )
 
 
 async def test_contract_on_fake_with_instant_convergence() -> None:

@@ -27,9 +27,8 @@ from ._lines import LineBuffer
 __all__ = ["DEFAULT_RETRY", "KubernetesManager"]
 
 _WATCH_SECONDS = 290  # below the API server's default --min-request-timeout ceiling
-# A watch or followed log silent this long is dead: the server ends a watch after
-# _WATCH_SECONDS, and a followed log is read until the container stops.
-_STREAM_IDLE = _WATCH_SECONDS + 30.0
+# A watch silent this long is dead: the server itself ends it after _WATCH_SECONDS.
+_WATCH_IDLE = _WATCH_SECONDS + 30.0
 _MAX_EVENT = 64 * 2**20  # bytes of one watch event line
 
 
@@ -181,14 +180,20 @@ class KubernetesManager(BaseK8sManager):
             raise PeerFailure("malformed", str(exc), status=status) from None
 
     async def _stream(
-        self, fn: Callable[..., Awaitable[Any]], *args: Any, limit: float | None, **kwargs: Any
+        self,
+        fn: Callable[..., Awaitable[Any]],
+        *args: Any,
+        limit: float | None,
+        idle: float | None,
+        **kwargs: Any,
     ) -> Any:
-        """A streaming request, once its answer has begun (``limit`` bounds connecting; the
-        caller's deadline bounds the wait for the answer)."""
+        """A streaming request, once its answer has begun (``limit`` bounds connecting, the
+        caller's deadline the wait for the answer; then ``idle`` seconds without a byte end
+        it)."""
         import aiohttp
 
         timeout = aiohttp.ClientTimeout(
-            connect=_positive(limit), sock_connect=_positive(limit), sock_read=_STREAM_IDLE
+            connect=_positive(limit), sock_connect=_positive(limit), sock_read=idle
         )
         try:
             resp = await fn(*args, _preload_content=False, _request_timeout=timeout, **kwargs)
@@ -268,6 +273,7 @@ class KubernetesManager(BaseK8sManager):
             namespace,
             limit=limit,
             field_selector=f"metadata.name={name}",
+            idle=_WATCH_IDLE,
             resource_version=version,
             watch=True,
             allow_watch_bookmarks=True,
@@ -281,6 +287,7 @@ class KubernetesManager(BaseK8sManager):
             target.pod,
             target.namespace,
             limit=limit,
+            idle=None,  # a container may say nothing for hours
             follow=True,
             **_container(target),
         )
