@@ -35,7 +35,7 @@ DELETE_POD: Final = operation("delete_pod", idempotent=False)
 WAIT_GONE: Final = operation("wait_pod_gone", idempotent=True)
 WAIT_POD: Final = operation("wait_for_pod", idempotent=True)
 
-_UNDO_LIMIT = 10.0  # seconds to delete what a cancelled create made, without a request timeout
+_UNDO_LIMIT = 10.0  # at most this many seconds to delete what a cancelled create made
 
 
 class PodCalls(K8sExchanges):
@@ -104,7 +104,7 @@ class PodCalls(K8sExchanges):
             await undo(
                 f"delete pod {namespace}/{made_name} of a cancelled create",
                 self._discard(namespace, made_name, sent, token),
-                limit=self._timeout or _UNDO_LIMIT,
+                limit=min(self._timeout or _UNDO_LIMIT, _UNDO_LIMIT),
                 logger=_log,
             )
             raise
