@@ -33,10 +33,11 @@ class ConnectionPlan:
     """Where the credentials come from; resolved before any file is parsed."""
 
     mode: Literal["in-cluster", "kubeconfig"]
-    kubeconfig: str | None = None  # os.pathsep-separated list, as KUBECONFIG allows
+    kubeconfig: str | None = None  # the files, os.pathsep-separated, as KUBECONFIG lists them
     context: str | None = None
     service_account_dir: Path = DEFAULT_SERVICE_ACCOUNT_DIR
     host: str | None = None  # in-cluster API URL
+    files: tuple[str, ...] = ()  # the kubeconfig files to merge, in order
 
     def describe(self) -> str:
         """Where we connect from, for error messages (no secrets)."""
@@ -93,10 +94,12 @@ def plan_connection(
         return ConnectionPlan("in-cluster", service_account_dir=service_account_dir, host=host)
     if kubeconfig is not None:
         paths = os.fspath(kubeconfig)
+        candidates = [paths]  # one file, whatever its name holds (":" included)
     else:
         home = environ.get("HOME") or str(Path.home())
         paths = environ.get("KUBECONFIG") or os.path.join(home, ".kube", "config")
-    existing = [p for p in paths.split(os.pathsep) if p and os.path.isfile(os.path.expanduser(p))]
+        candidates = paths.split(os.pathsep)  # KUBECONFIG is a list, as for kubectl
+    existing = [p for p in candidates if p and os.path.isfile(os.path.expanduser(p))]
     if not existing:
         raise ConfigError(
             "no Kubernetes configuration found",
@@ -118,6 +121,7 @@ def plan_connection(
         kubeconfig=os.pathsep.join(existing),
         context=context,
         service_account_dir=service_account_dir,
+        files=tuple(os.path.expanduser(p) for p in existing),
     )
 
 

@@ -7,6 +7,7 @@ refresh), the proxy from the environment, and the HTTP session the clients share
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,17 +57,33 @@ async def _load_in_cluster(
 
 
 async def _load_kubeconfig(plan: ConnectionPlan, configuration: Any) -> str | None:
+    import yaml
     from kubernetes_asyncio.config.config_exception import ConfigException
     from kubernetes_asyncio.config.kube_config import KubeConfigLoader, KubeConfigMerger
 
-    assert plan.kubeconfig is not None
+    assert plan.files
     try:
-        merger = await asyncio.to_thread(KubeConfigMerger, plan.kubeconfig)
-        loader = KubeConfigLoader(
-            config_dict=merger.config, config_base_path=None, active_context=plan.context
-        )
+        if len(plan.files) == 1:
+            # The merger would split the path on ":" (a file name may hold one): read it here.
+            config, base = await asyncio.to_thread(_read_kubeconfig, plan.files[0])
+            loader = KubeConfigLoader(
+                config_dict=config, config_base_path=base, active_context=plan.context
+            )
+        else:
+            merger = await asyncio.to_thread(KubeConfigMerger, os.pathsep.join(plan.files))
+            loader = KubeConfigLoader(
+                config_dict=merger.config, config_base_path=None, active_context=plan.context
+            )
         await loader.load_and_set(configuration)
-    except (ConfigException, AssertionError, KeyError, TypeError, ValueError, OSError) as exc:
+    except (
+        ConfigException,
+        AssertionError,
+        KeyError,
+        TypeError,
+        ValueError,
+        OSError,
+        yaml.YAMLError,
+    ) as exc:
         detail = str(exc) or type(exc).__name__
         if plan.context and isinstance(exc, ConfigException | AssertionError):
             detail = f"context {plan.context!r} not usable: {detail}"
@@ -88,6 +105,17 @@ async def _load_kubeconfig(plan: ConnectionPlan, configuration: Any) -> str | No
     context = loader.current_context or {}
     namespace = (context.get("context") or {}).get("namespace")
     return str(namespace) if namespace else None
+
+
+def _read_kubeconfig(path: str) -> tuple[dict[str, Any], str]:
+    """A kubeconfig file's mapping, and the directory its relative paths start from."""
+    import yaml
+
+    with open(path, encoding="utf-8") as file:
+        config = yaml.safe_load(file)
+    if not isinstance(config, dict):
+        raise ValueError(f"{path} is not a kubeconfig (a YAML mapping)")
+    return config, os.path.dirname(os.path.abspath(path))
 
 
 def environment_proxy(url: str | None, environ: Mapping[str, str]) -> str | None:
