@@ -161,11 +161,12 @@ class FaultProxy(AsyncResource):
 
     ``async with FaultProxy("http://127.0.0.1:9090") as proxy:`` (or ``"unix:///run/docker.sock"``)
     then point the client at :attr:`url`. Without faults it forwards every request, streaming
-    the answer. :meth:`add` injects faults by method, path and rate (seeded, so a run can be
-    repeated); :attr:`forwarded` counts, per ``(method, path)``, the requests that reached the
-    peer: a request not safe to repeat must appear there at most once per call. APIs that send
-    every operation to one path are counted per operation in :attr:`forwarded_operations`: by
-    the value of ``operation_header`` (AWS JSON APIs: ``X-Amz-Target``), else by the field
+    the answer, and relays websockets (faults then hit their handshake). :meth:`add` injects
+    faults by method, path and rate (seeded, so a run can be repeated); :attr:`forwarded`
+    counts, per ``(method, path)``, the requests that reached the peer: a request not safe to
+    repeat must appear there at most once per call. APIs that send every operation to one path
+    are counted per operation in :attr:`forwarded_operations`: by the value of
+    ``operation_header`` (AWS JSON APIs: ``X-Amz-Target``), else by the field
     ``operation_field`` of a form-encoded body (AWS query APIs: ``Action``).
     """
 
@@ -294,6 +295,8 @@ class FaultProxy(AsyncResource):
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
         after = self._pick(method, path, before=False)
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self._websocket(request, headers, after)
         async with self._session.request(
             method,
             self._base + request.raw_path,
@@ -306,18 +309,7 @@ class FaultProxy(AsyncResource):
             if operation is not None:
                 self.forwarded_operations[operation] += 1
             if after is not None:
-                if after.kind == "reset":
-                    _abort(request)
-                if after.kind == "status":
-                    return web.Response(
-                        status=after.status,
-                        text=f"injected {after.status}",
-                        headers={"Content-Type": "text/plain"},
-                    )
-                answer = MALFORMED_ANSWERS[after.answer]
-                return web.Response(
-                    status=answer.status, body=answer.body, content_type=answer.content_type
-                )
+                return self._after(request, after)
             response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
             for name, value in upstream.headers.items():
                 if name.lower() not in _HOP:
@@ -338,6 +330,68 @@ class FaultProxy(AsyncResource):
             fields = parse_qs(body.decode("utf-8", "replace"))
             return fields.get(self.operation_field, [""])[0]
         return "" if self.operation_header is not None else None
+
+    async def _websocket(self, request: Any, headers: dict[str, str], after: _Rule | None) -> Any:
+        """Relay a websocket both ways (a pod exec, say); faults hit its handshake."""
+        import aiohttp
+        from aiohttp import web
+
+        method, path = request.method, request.path
+        protocols = [
+            p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")
+        ]
+        headers = {k: v for k, v in headers.items() if not k.lower().startswith("sec-websocket")}
+        try:
+            upstream = await self._session.ws_connect(
+                self._base + request.raw_path,
+                headers=headers,
+                protocols=[p for p in protocols if p],
+            )
+        except aiohttp.WSServerHandshakeError as exc:  # the peer answered, and refused
+            self.forwarded[(method, path)] += 1
+            return web.Response(status=exc.status, text=exc.message)
+        self.forwarded[(method, path)] += 1
+        async with upstream:
+            if after is not None:
+                return self._after(request, after)
+            down = web.WebSocketResponse(
+                protocols=(upstream.protocol,) if upstream.protocol else ()
+            )
+            await down.prepare(request)
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(_relay(upstream, down))
+                tg.create_task(_relay(down, upstream))
+            return down
+
+    @staticmethod
+    def _after(request: Any, rule: _Rule) -> Any:
+        """The answer of a fault that hits after the peer acted."""
+        from aiohttp import web
+
+        if rule.kind == "reset":
+            _abort(request)
+        if rule.kind == "status":
+            return web.Response(
+                status=rule.status,
+                text=f"injected {rule.status}",
+                headers={"Content-Type": "text/plain"},
+            )
+        answer = MALFORMED_ANSWERS[rule.answer]
+        return web.Response(
+            status=answer.status, body=answer.body, content_type=answer.content_type
+        )
+
+
+async def _relay(source: Any, sink: Any) -> None:
+    """Copy one websocket's messages to the other until it closes, then close the other."""
+    import aiohttp
+
+    async for msg in source:
+        if msg.type is aiohttp.WSMsgType.BINARY:
+            await sink.send_bytes(msg.data)
+        elif msg.type is aiohttp.WSMsgType.TEXT:
+            await sink.send_str(msg.data)
+    await sink.close()
 
 
 def _abort(request: Any) -> None:

@@ -16,7 +16,6 @@ __all__ = [
     "api_group_list",
     "api_versions",
     "resource_list",
-    "version_info",
     "wants_aggregated",
 ]
 
@@ -75,21 +74,6 @@ def wants_aggregated(accept: str) -> bool:
         "as=APIGroupDiscoveryList" in part and "v=v2" in part and "v=v2beta1" not in part
         for part in accept.split(",")
     )
-
-
-def version_info() -> dict[str, Any]:
-    """``GET /version``."""
-    return {
-        "major": "1",
-        "minor": "32",
-        "gitVersion": "v1.32.0-asyncconsole-fake",
-        "gitCommit": "0000000000000000000000000000000000000000",
-        "gitTreeState": "clean",
-        "buildDate": "2025-01-01T00:00:00Z",
-        "goVersion": "go1.23.4",
-        "compiler": "gc",
-        "platform": "linux/amd64",
-    }
 
 
 def api_versions(server_address: str) -> dict[str, Any]:

@@ -8,32 +8,18 @@ command's outcome travels on channel 3 as a ``Status``: ``Success``, or ``Failur
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from aiohttp import web
 
-from ..infra.kubernetes._sim import ExecReply, KubeCluster
+from ..infra.kubernetes._sim import KubeCluster, exit_status
 
-__all__ = ["PROTOCOLS", "exit_status", "serve_exec"]
+__all__ = ["PROTOCOLS", "serve_exec"]
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 
 
 def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "t", "yes")
-
-
-def exit_status(reply: ExecReply) -> dict[str, Any]:
-    """The channel-3 ``Status`` for a finished command."""
-    if reply.exit_code == 0:
-        return {"metadata": {}, "status": "Success"}
-    return {
-        "metadata": {},
-        "status": "Failure",
-        "message": f"command terminated with non-zero exit code: exit status {reply.exit_code}",
-        "reason": "NonZeroExitCode",
-        "details": {"causes": [{"reason": "ExitCode", "message": str(reply.exit_code)}]},
-    }
 
 
 async def serve_exec(

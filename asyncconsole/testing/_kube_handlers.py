@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import deque
 from collections.abc import Callable
@@ -12,8 +11,8 @@ from typing import Any
 from aiohttp import web
 
 from .._errors import KubernetesError
-from ..infra.kubernetes._selectors import FieldSelector, LabelSelector, selector_from_spec
-from ..infra.kubernetes._sim import RESOURCES, KubeCluster
+from ..infra.kubernetes._selectors import FieldSelector, LabelSelector
+from ..infra.kubernetes._sim import RESOURCES, KubeCluster, scale_of, version_info
 from . import _kube_discovery as discovery
 from ._kube_exec import serve_exec
 from ._kube_logs import serve_log_follow
@@ -163,7 +162,7 @@ class KubeApiHandler:
             return web.Response(text="ok")
         if method == "GET":
             if parts == ["version"]:
-                return _json(discovery.version_info())
+                return _json(version_info())
             if parts == ["api"]:
                 if discovery.wants_aggregated(accept):
                     return _json(
@@ -364,12 +363,10 @@ class KubeApiHandler:
         method = request.method
         if resource == "deployments" and sub == "scale":
             if method == "GET":
-                return _json(
-                    self._scale(self.cluster.get(resource, namespace, name, copy_out=False))
-                )
+                return _json(scale_of(self.cluster.get(resource, namespace, name, copy_out=False)))
             if method in ("PUT", "PATCH"):
                 body = await self._body(request)
-                current = self._scale(self.cluster.get(resource, namespace, name))
+                current = scale_of(self.cluster.get(resource, namespace, name))
                 if method == "PATCH":
                     body = apply_patch(current, body, request.headers.get("Content-Type", ""))
                 if not isinstance(body, dict):
@@ -377,7 +374,7 @@ class KubeApiHandler:
                 replicas = (body.get("spec") or {}).get("replicas", 0)
                 version = (body.get("metadata") or {}).get("resourceVersion")
                 dep = self.cluster.set_replicas(namespace, name, replicas, resource_version=version)
-                return _json(self._scale(dep))
+                return _json(scale_of(dep))
         elif sub == "status" and resource in ("deployments", "pods") and method == "GET":
             return _json(self.cluster.get(resource, namespace, name, copy_out=False))
         elif resource == "pods" and sub == "log" and method == "GET":
@@ -401,21 +398,3 @@ class KubeApiHandler:
         else:
             raise _Abort(404, "the server could not find the requested resource")
         raise _Abort(405, f"{method} is not supported on {resource}/{sub}")
-
-    @staticmethod
-    def _scale(dep: Obj) -> Obj:
-        meta = dep["metadata"]
-        return {
-            "kind": "Scale",
-            "apiVersion": "autoscaling/v1",
-            "metadata": {
-                k: copy.deepcopy(meta[k])
-                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                if k in meta
-            },
-            "spec": {"replicas": dep["spec"].get("replicas", 1)},
-            "status": {
-                "replicas": (dep.get("status") or {}).get("replicas", 0),
-                "selector": selector_from_spec(dep["spec"].get("selector")),
-            },
-        }

@@ -175,9 +175,13 @@ class FakeKubernetesApiServer(AsyncResource):
         """Answer the next request (whose path contains ``path_contains``) with a ``Status`` error."""
         self._handler.fail_next.append((path_contains, status, message))
 
-    def kubeconfig(self, *, namespace: str | None = None, context: str = "fake") -> dict[str, Any]:
-        """A kubeconfig (as a dict) pointing at this server."""
-        cluster: dict[str, Any] = {"server": self.url}
+    def kubeconfig(
+        self, *, namespace: str | None = None, context: str = "fake", server: str | None = None
+    ) -> dict[str, Any]:
+        """A kubeconfig (as a dict) pointing at this server, or at ``server`` (a URL in front
+        of it, such as a :class:`~asyncconsole.testing.FaultProxy`'s) with this server's
+        credentials."""
+        cluster: dict[str, Any] = {"server": server or self.url}
         if self.ca_pem is not None:
             cluster["certificate-authority-data"] = base64.b64encode(self.ca_pem).decode()
         ctx: dict[str, Any] = {"cluster": context, "user": context}
@@ -195,14 +199,20 @@ class FakeKubernetesApiServer(AsyncResource):
         }
 
     def write_kubeconfig(
-        self, path: str | os.PathLike[str], *, namespace: str | None = None, context: str = "fake"
+        self,
+        path: str | os.PathLike[str],
+        *,
+        namespace: str | None = None,
+        context: str = "fake",
+        server: str | None = None,
     ) -> Path:
         """Write :meth:`kubeconfig` to ``path`` (mode 0600) and return the path."""
         import yaml
 
+        config = self.kubeconfig(namespace=namespace, context=context, server=server)
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(yaml.safe_dump(self.kubeconfig(namespace=namespace, context=context)))
+        target.write_text(yaml.safe_dump(config))
         target.chmod(0o600)
         return target
 

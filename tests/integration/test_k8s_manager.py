@@ -81,6 +81,19 @@ async def test_namespace_and_context_from_kubeconfig(
         await KubernetesManager(kubeconfig=multi, context="nope").open()
 
 
+async def test_a_kubeconfig_whose_path_holds_a_colon(
+    kube_server: FakeKubernetesApiServer, tmp_path: Path
+) -> None:
+    path = kube_server.write_kubeconfig(tmp_path / "ctx:prod" / "config", namespace="ma")
+    async with KubernetesManager(kubeconfig=path) as k8s:
+        await k8s.ping()
+        assert k8s.default_namespace == "ma"
+    bad = tmp_path / "not:yaml"
+    bad.write_text("- a list, not a kubeconfig\n")
+    with pytest.raises(ConfigError, match="not a kubeconfig"):
+        await KubernetesManager(kubeconfig=bad).open()
+
+
 async def test_kubeconfig_from_environment(
     kube_server: FakeKubernetesApiServer, kubeconfig: Path
 ) -> None:

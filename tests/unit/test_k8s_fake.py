@@ -12,7 +12,13 @@ from asyncconsole.testing import check_k8s_manager
 
 async def test_contract_on_fake() -> None:
     fake = FakeK8sManager()
-    await check_k8s_manager(lambda: fake, fake, sleep=fake.clock.sleep)
+    await check_k8s_manager(
+        lambda: fake,
+        fake,
+        sleep=fake.clock.sleep,
+        active_watches=lambda: fake.active_watches,
+        active_log_streams=lambda: fake.active_log_streams,
+    )
 
 
 async def test_contract_on_fake_with_instant_convergence() -> None:
@@ -150,17 +156,16 @@ async def test_repr_has_no_secrets() -> None:
 
 
 async def test_exec_timeout() -> None:
-    import asyncio
-
     from asyncconsole import CommandTimeoutError
 
     async with FakeK8sManager(converge_delay=0) as k8s:
         k8s.add_pod("ma", "p")
 
         async def stuck(ns: str, pod: str, container: str, argv: object) -> ExecReply:
-            await asyncio.sleep(30)
+            await k8s.clock.sleep(30)  # the fake's time, as its deadlines
             return ExecReply()
 
         k8s.exec_handler = stuck
         with pytest.raises(CommandTimeoutError):
             await k8s.exec_in_pod("ma", "p", ["sleep"], timeout=0.05)
+        assert k8s.clock.monotonic() == pytest.approx(0.05)

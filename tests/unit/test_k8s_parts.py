@@ -225,6 +225,28 @@ def test_explicit_kubeconfig_or_env_wins_over_in_cluster(tmp_path: Path) -> None
     assert "kubeconfig" in fallback.describe()
 
 
+def test_a_kubeconfig_path_may_contain_a_colon(tmp_path: Path) -> None:
+    # Measured (issue 10): an explicit kubeconfig path holding ":" was refused as missing.
+    config = tmp_path / "cluster:prod" / "config"
+    config.parent.mkdir()
+    config.write_text("{}")
+    plan = plan_connection(
+        kubeconfig=config, context=None, in_cluster=None, environ={}, service_account_dir=tmp_path
+    )
+    assert (plan.mode, plan.files) == ("kubeconfig", (str(config),))
+    # KUBECONFIG stays a list, as for kubectl
+    other = tmp_path / "other"
+    other.write_text("{}")
+    listed = plan_connection(
+        kubeconfig=None,
+        context=None,
+        in_cluster=None,
+        environ={"KUBECONFIG": f"{other}:/nope"},
+        service_account_dir=tmp_path,
+    )
+    assert listed.files == (str(other),)
+
+
 def test_nothing_configured_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no Kubernetes configuration") as info:
         plan_connection(
@@ -403,6 +425,6 @@ def test_pod_table_rows() -> None:
     ],
 )
 def test_environment_proxy(environ: dict[str, str], expected: str | None) -> None:
-    from asyncconsole.infra.kubernetes._kubernetes_asyncio import _environment_proxy
+    from asyncconsole.infra.kubernetes._client_config import environment_proxy
 
-    assert _environment_proxy("https://api.example.com:443", environ) == expected
+    assert environment_proxy("https://api.example.com:443", environ) == expected

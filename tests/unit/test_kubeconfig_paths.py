@@ -21,7 +21,7 @@ def test_an_explicit_path_with_a_colon_is_one_file(tmp_path: Path) -> None:
     plan = plan_connection(
         kubeconfig=odd, context=None, in_cluster=None, environ={}, service_account_dir=tmp_path
     )
-    assert plan.kubeconfig_files == (str(odd),)
+    assert plan.files == (str(odd),)
     with pytest.raises(ConfigError, match="no Kubernetes configuration"):
         plan_connection(
             kubeconfig=f"{tmp_path / 'absent'}{os.pathsep}{odd}",  # one (missing) file's name
@@ -43,7 +43,7 @@ def test_kubeconfig_variable_is_still_a_list(tmp_path: Path) -> None:
         environ={"KUBECONFIG": f"{first}{os.pathsep}{tmp_path / 'gone'}{os.pathsep}{second}"},
         service_account_dir=tmp_path,
     )
-    assert plan.kubeconfig_files == (str(first), str(second))
+    assert plan.files == (str(first), str(second))
 
 
 async def test_a_manager_loads_a_kubeconfig_whose_path_has_a_colon(tmp_path: Path) -> None:

@@ -138,6 +138,7 @@ class AdapterCore:
         reconcile: Callable[[], Awaitable[T | None]] | None = None,
         retry: RetryPolicy | _Default | None = DEFAULT,
         describe: Callable[[T], Mapping[str, Any]] | None = None,
+        timed_out: Callable[[float | None], InfrastructureError] | None = None,
         **attributes: Any,
     ) -> T:
         """Run ``attempt`` as the public call ``op`` on ``action`` (``"get deployment ns/web"``).
@@ -148,6 +149,9 @@ class AdapterCore:
                 return the call's result if its effect is there as asked, else None.
             retry: Override the adapter's policy for this call.
             describe: Fields its result adds to the call's log event (``{"status": 200}``).
+            timed_out: Makes the error raised when this call's own deadline passes, given its
+                timeout (a wait saying what it saw last, an exec carrying its output so far);
+                it should be an ``OperationTimeoutError``. Default: the system's timeout error.
             attributes: Extra fields for the call's log event.
 
         Raises:
@@ -158,11 +162,13 @@ class AdapterCore:
         policy = self.retry if isinstance(retry, _Default) else retry
         if self.logger.isEnabledFor(logging.INFO) or tracing_enabled():
             async with observe(self.logger, op.name, action, **attributes) as info:
-                result = await self._bounded(op, action, attempt, limit, policy, reconcile, info)
+                result = await self._bounded(
+                    op, action, attempt, limit, policy, reconcile, info, timed_out
+                )
                 if describe is not None:
                     info.update(describe(result))
                 return result
-        return await self._bounded(op, action, attempt, limit, policy, reconcile, None)
+        return await self._bounded(op, action, attempt, limit, policy, reconcile, None, timed_out)
 
     async def _bounded(
         self,
@@ -173,6 +179,7 @@ class AdapterCore:
         policy: RetryPolicy | None,
         reconcile: Callable[[], Awaitable[T | None]] | None,
         info: dict[str, Any] | None,
+        timed_out: Callable[[float | None], InfrastructureError] | None = None,
     ) -> T:
         clock = self.clock
         own = None if limit is None else clock.monotonic() + limit
@@ -198,6 +205,8 @@ class AdapterCore:
         except TimeoutError:
             if not scope.expired():
                 raise
+            if timed_out is not None:
+                raise timed_out(limit) from None
             raise self.errors.timed_out(action, self.endpoint, limit) from None
         finally:
             _DEADLINE.reset(token)
@@ -225,7 +234,11 @@ class AdapterCore:
                     await faults.before(op.name, clock)
                 result = await attempt(left())
                 if faults is not None:
-                    faults.after(op.name)
+                    try:
+                        faults.after(op.name)
+                    except PeerFailure:
+                        await _dropped(result)
+                        raise
                 return result
             except PeerFailure as failure:
                 if failure.kind == "timeout":
@@ -272,6 +285,14 @@ class AdapterCore:
             if info is not None:
                 info["reconciled"] = True
             return found
+
+
+async def _dropped(result: object) -> None:
+    """An answer a fault plan loses takes what it opened with it (a stream: its connection
+    dropped, so the peer ended it), as a real lost answer would."""
+    close = getattr(result, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def _effect_unknown(exc: InfrastructureError) -> bool:

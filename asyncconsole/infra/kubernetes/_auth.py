@@ -33,11 +33,11 @@ class ConnectionPlan:
     """Where the credentials come from; resolved before any file is parsed."""
 
     mode: Literal["in-cluster", "kubeconfig"]
-    kubeconfig: str | None = None  # for messages: the files joined with os.pathsep
-    kubeconfig_files: tuple[str, ...] = ()  # each whole (a path may contain ':')
+    kubeconfig: str | None = None  # the files, os.pathsep-separated, as KUBECONFIG lists them
     context: str | None = None
     service_account_dir: Path = DEFAULT_SERVICE_ACCOUNT_DIR
     host: str | None = None  # in-cluster API URL
+    files: tuple[str, ...] = ()  # the kubeconfig files to merge, in order
 
     def describe(self) -> str:
         """Where we connect from, for error messages (no secrets)."""
@@ -94,7 +94,7 @@ def plan_connection(
         return ConnectionPlan("in-cluster", service_account_dir=service_account_dir, host=host)
     if kubeconfig is not None:
         paths = os.fspath(kubeconfig)
-        candidates = [paths]  # one file, named whole: never split (a ':' is a valid name)
+        candidates = [paths]  # one file, whatever its name holds (":" included)
     else:
         home = environ.get("HOME") or str(Path.home())
         paths = environ.get("KUBECONFIG") or os.path.join(home, ".kube", "config")
@@ -119,9 +119,9 @@ def plan_connection(
     return ConnectionPlan(
         "kubeconfig",
         kubeconfig=os.pathsep.join(existing),
-        kubeconfig_files=tuple(existing),
         context=context,
         service_account_dir=service_account_dir,
+        files=tuple(os.path.expanduser(p) for p in existing),
     )
 
 

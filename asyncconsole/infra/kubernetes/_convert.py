@@ -1,4 +1,8 @@
-"""Kubernetes JSON objects -> asyncconsole types (shared by the real manager and the fake)."""
+"""Kubernetes JSON objects -> asyncconsole types (shared by the real manager and the fake).
+
+The readers expect the shapes the API documents and raise :class:`~asyncconsole._decode.ShapeError`
+(or ``KeyError``/``TypeError``..., which the manager reads the same way) for anything else.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,29 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..._errors import KubernetesError, OperationTimeoutError
+from ..._decode import expect
+from ..._errors import KubernetesError
 from ..._secret import Secret
 from ._types import DeploymentStatus, PodInfo, PodPhase
 
 __all__ = [
+    "api_object",
     "config_map_data",
     "count_pods",
     "decode_secret",
     "deployment_status",
+    "exit_code",
+    "object_items",
     "parse_time",
     "pod_ended",
     "pod_info",
-    "pod_timeout",
+    "pod_seen",
     "pod_wait_over",
     "replicas_reached",
-    "replicas_timeout",
+    "replicas_seen",
+    "resource_version",
+    "version_info",
+    "watch_event",
 ]
 
 
@@ -126,25 +137,12 @@ def replicas_reached(deployment: Mapping[str, Any], ready: int) -> bool:
     return observed >= generation and int(status.get("readyReplicas") or 0) == ready
 
 
-def replicas_timeout(
-    namespace: str,
-    name: str,
-    ready: int,
-    timeout: float | None,
-    last: Mapping[str, Any] | None,
-) -> OperationTimeoutError:
-    """The error of a wait for ``ready`` replicas that ran out of time, with what it last saw."""
-    seen = ""
-    if last is not None:
-        st = (last.get("status") or {}).get("readyReplicas") or 0
-        seen = f" (last seen: {st} ready of {last['spec'].get('replicas')} desired)"
-    return OperationTimeoutError(
-        f"deployment {namespace}/{name} did not reach {ready} ready replicas "
-        f"within {timeout}s{seen}",
-        timeout=timeout,
-        namespace=namespace,
-        name=name,
-    )
+def replicas_seen(last: Mapping[str, Any] | None) -> str:
+    """`` (last seen: 2 ready of 3 desired)`` for a replicas wait that ran out of time."""
+    if last is None:
+        return ""
+    ready = (last.get("status") or {}).get("readyReplicas") or 0
+    return f" (last seen: {ready} ready of {last.get('spec', {}).get('replicas')} desired)"
 
 
 def config_map_data(config_map: Mapping[str, Any]) -> dict[str, str]:
@@ -166,22 +164,58 @@ def pod_wait_over(pod: Mapping[str, Any], condition: str) -> bool:
     return met or pod_ended(pod)
 
 
-def pod_timeout(
-    namespace: str,
-    name: str,
-    condition: str,
-    timeout: float | None,
-    last: Mapping[str, Any] | None,
-) -> OperationTimeoutError:
-    """The error of a pod wait that ran out of time, with the phase it last saw."""
-    seen = ""
-    if last is not None:
-        info = pod_info(last)
-        seen = f" (last seen: phase {info.phase.value}, ready {str(info.ready).lower()})"
-    what = "become Ready" if condition == "Ready" else f"reach phase {condition}"
-    return OperationTimeoutError(
-        f"pod {namespace}/{name} did not {what} within {timeout}s{seen}",
-        timeout=timeout,
-        namespace=namespace,
-        name=name,
-    )
+def pod_seen(last: Mapping[str, Any] | None) -> str:
+    """`` (last seen: phase Pending, ready false)`` for a pod wait that ran out of time."""
+    if last is None:
+        return ""
+    info = pod_info(last)
+    return f" (last seen: phase {info.phase.value}, ready {str(info.ready).lower()})"
+
+
+# ---------------------------------------------------------------- answers, checked
+
+
+def api_object(value: Any) -> dict[str, Any]:
+    """An API object: a JSON object with a ``metadata`` object (else :class:`ShapeError`)."""
+    obj = expect(value, dict, "the answer")
+    expect(obj.get("metadata"), dict, "metadata")
+    return obj
+
+
+def object_items(value: Any) -> list[dict[str, Any]]:
+    """The ``items`` of a list answer, each an API object."""
+    items = expect(value, dict, "the answer").get("items")
+    return [api_object(item) for item in expect(items or [], list, "items")]
+
+
+def resource_version(obj: Mapping[str, Any]) -> str:
+    """An object's ``metadata.resourceVersion`` (where a watch of it starts)."""
+    return expect(obj["metadata"].get("resourceVersion"), str, "metadata.resourceVersion")
+
+
+def watch_event(value: Any) -> tuple[str, dict[str, Any]]:
+    """``(type, object)`` of one watch event: ADDED, MODIFIED, DELETED (with the object),
+    BOOKMARK, or ERROR (with a ``Status``)."""
+    event = expect(value, dict, "a watch event")
+    kind = expect(event.get("type"), str, "a watch event's type")
+    obj = expect(event.get("object"), dict, "a watch event's object")
+    if kind in ("ADDED", "MODIFIED", "DELETED"):
+        api_object(obj)
+    return kind, obj
+
+
+def version_info(value: Any) -> str:
+    """The ``gitVersion`` of a ``GET /version`` answer."""
+    return expect(expect(value, dict, "the answer").get("gitVersion"), str, "gitVersion")
+
+
+def exit_code(status: Any) -> int | None:
+    """The exit code carried by an exec's ``Status`` (channel 3 of the v4 protocol); ``None``
+    when the ``Status`` reports a failure to run the command at all."""
+    obj = expect(status, dict, "the exec status")
+    if obj.get("status") == "Success":
+        return 0
+    for cause in expect((obj.get("details") or {}).get("causes") or [], list, "causes"):
+        if expect(cause, dict, "a cause").get("reason") == "ExitCode":
+            return int(expect(cause.get("message"), str, "the exit code"))
+    return None

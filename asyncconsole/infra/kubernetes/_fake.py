@@ -1,41 +1,36 @@
-"""``FakeK8sManager``: a working in-memory cluster for unit tests (fake time, call log, faults)."""
+"""``FakeK8sManager``: a working in-memory cluster for unit tests (fake time, call log, faults).
+
+Its public calls are :class:`~._base.BaseK8sManager`'s, as for the real manager; only its
+exchanges differ: they act on a simulated cluster (:class:`~._sim.KubeCluster`, shared in kind
+with ``asyncconsole.testing.FakeKubernetesApiServer``) instead of an API server.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+import json
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..._clock import Clock, FakeClock
-from ..._errors import CommandTimeoutError, OperationTimeoutError
-from ..._resource import AsyncResource
-from ..._secret import Secret
-from ..commands._result import CommandResult
-from ._convert import (
-    config_map_data,
-    decode_secret,
-    deployment_status,
-    pod_info,
-    pod_timeout,
-    pod_wait_over,
-    replicas_reached,
-    replicas_timeout,
-)
-from ._selectors import selector_from_spec
-from ._sim import ExecHandler, ExecReply, KubeCluster, PodScripter
-from ._types import DeploymentStatus, PodInfo
-from ._validate import (
-    check_argv,
-    check_condition,
-    check_count,
-    check_name,
-    check_pod_manifest,
+from ..._errors import KubernetesError
+from ..._retry import RetryPolicy
+from .._core import FaultPlan, PeerFailure
+from ._base import DEFAULT_RETRY, BaseK8sManager, PodTarget
+from ._sim import (
+    ExecHandler,
+    KubeCluster,
+    PodScripter,
+    exit_status,
+    scale_of,
+    version_info,
 )
 
 __all__ = ["FakeCall", "FakeK8sManager"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,26 +41,32 @@ class FakeCall:
     args: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
-class FakeK8sManager(AsyncResource):
+class FakeK8sManager(BaseK8sManager):
     """A :class:`K8sManager` over an in-memory cluster whose pods converge over (fake) time.
 
     New pods are Pending for ``converge_delay`` seconds, then Running and ready; deleted pods
     stay terminating for ``terminate_delay`` seconds. Time is the injected ``clock`` (a
-    :class:`~asyncconsole.FakeClock` by default, so waits cost no real time).
+    :class:`~asyncconsole.FakeClock` by default, so waits cost no real time). Waits follow
+    simulated watch streams, as the real manager follows the API server's.
 
     Set up state with :meth:`add_deployment`, :meth:`add_pod`, :meth:`add_secret`,
     :meth:`add_config_map`, :meth:`set_pod_logs`, :meth:`append_pod_logs`,
     :attr:`exec_handler` and :attr:`pod_scripter` (what pods created through
     :meth:`create_pod` log and when they end); inspect :attr:`calls`; make the next calls
-    fail with :meth:`fail`. :attr:`cluster` is the underlying simulation, shared in kind with
+    fail with :meth:`fail`, or inject faults (hangs, lost answers, 503s, garbage) through
+    :attr:`faults`. :attr:`cluster` is the underlying simulation, shared in kind with
     ``asyncconsole.testing.FakeKubernetesApiServer``.
 
     Args:
-        clock: Time source for convergence and waits.
+        clock: Time source for convergence, waits and deadlines.
         converge_delay: Seconds a new pod stays Pending.
         terminate_delay: Seconds a deleted pod stays terminating (``converge_delay`` if None).
         default_namespace: What :attr:`default_namespace` reports.
-        poll_interval: Longest (fake) sleep between checks while waiting.
+        poll_interval: Longest (fake) sleep of a simulated watch between looks at the cluster.
+        seed: Seeds generated names and uids.
+        request_timeout: Seconds for each call, retries included (as the real manager's).
+        retry: Retry policy for calls safe to repeat.
+        faults: The fault plan (a new, empty one by default).
     """
 
     def __init__(
@@ -77,23 +78,46 @@ class FakeK8sManager(AsyncResource):
         default_namespace: str = "default",
         poll_interval: float = 1.0,
         seed: int | None = 0,
+        request_timeout: float | None = 30.0,
+        retry: RetryPolicy | None = DEFAULT_RETRY,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.clock: Clock = clock or FakeClock()
+        super().__init__(
+            endpoint="fake://kubernetes",
+            namespace=default_namespace,
+            request_timeout=request_timeout,
+            retry=retry,
+            clock=self.clock,
+            faults=FaultPlan() if faults is None else faults,
+        )
         self.cluster = KubeCluster(
             clock=self.clock,
             converge_delay=converge_delay,
             terminate_delay=terminate_delay,
             seed=seed,
         )
-        self._namespace = default_namespace
         self._poll = poll_interval
         self.calls: list[FakeCall] = []
-        self._faults: dict[str, deque[tuple[BaseException, int | None]]] = defaultdict(deque)
+        self.active_watches = 0
+        """Simulated watch streams open now."""
+        self.active_log_streams = 0
+        """Simulated ``follow`` log streams open now."""
 
     def __repr__(self) -> str:
-        return f"<FakeK8sManager namespace={self._namespace!r}>"
+        return f"<FakeK8sManager namespace={self.default_namespace!r}>"
 
     # ------------------------------------------------------------------ test controls
+
+    @property
+    def faults(self) -> FaultPlan:
+        """The fault plan the adapter core applies around every call (operations are named
+        ``k8s.<method>``, plus ``k8s.read_deployment``, ``k8s.read_pod``, ``k8s.watch`` and
+        ``k8s.wait_pod_gone`` inside the waits); :attr:`FaultPlan.reached` counts what got
+        through to the simulated cluster."""
+        plan = self._core.faults
+        assert plan is not None
+        return plan
 
     @property
     def exec_handler(self) -> ExecHandler:
@@ -171,273 +195,222 @@ class FakeK8sManager(AsyncResource):
         """Make the next ``times`` calls of ``method`` raise ``error`` (``None``: every call)."""
         if not hasattr(self, method) or method.startswith("_"):
             raise ValueError(f"FakeK8sManager has no method {method!r}")
-        self._faults[method].append((error, times))
+        self.faults.add("error", operations=[f"k8s.{method}"], times=times, error=error)
 
     def calls_to(self, method: str) -> list[FakeCall]:
         """The recorded calls of one method."""
         return [c for c in self.calls if c.method == method]
 
-    # ------------------------------------------------------------------ plumbing
+    # ------------------------------------------------------------------ the exchanges
 
-    def _enter(self, method: str, **args: Any) -> None:
-        if self.closed:
-            raise RuntimeError("FakeK8sManager is closed")
+    def _called(self, method: str, **args: Any) -> None:
         self.calls.append(FakeCall(method, args))
-        faults = self._faults.get(method)
-        if faults:
-            error, times = faults[0]
-            if times is not None:
-                if times <= 1:
-                    faults.popleft()
-                else:
-                    faults[0] = (error, times - 1)
-            raise error
 
-    @property
-    def default_namespace(self) -> str:
-        return self._namespace
-
-    # ------------------------------------------------------------------ K8sManager
-
-    async def ping(self) -> None:
-        self._enter("ping")
+    async def _act(self, step: Callable[[], T]) -> T:
+        """One exchange with the simulated API server: the request travels, the cluster acts
+        (its refusals are the API server's), the answer travels back."""
         await asyncio.sleep(0)
-
-    async def get_deployment_status(self, namespace: str, name: str) -> DeploymentStatus:
-        check_name("namespace", namespace)
-        check_name("name", name)
-        self._enter("get_deployment_status", namespace=namespace, name=name)
-        await asyncio.sleep(0)
-        return self._status(namespace, name)
-
-    def _status(self, namespace: str, name: str) -> DeploymentStatus:
-        dep = self.cluster.get("deployments", namespace, name)
-        selector = selector_from_spec(dep["spec"].get("selector"))
-        return deployment_status(
-            dep, self.cluster.select("pods", namespace, label_selector=selector)
-        )
-
-    async def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
-        check_name("namespace", namespace)
-        check_name("name", name)
-        check_count("replicas", replicas)
-        self._enter("scale_deployment", namespace=namespace, name=name, replicas=replicas)
-        await asyncio.sleep(0)
-        self.cluster.set_replicas(namespace, name, replicas)
-
-    async def wait_for_replicas(
-        self,
-        namespace: str,
-        name: str,
-        *,
-        ready: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - part of the public call shape
-    ) -> DeploymentStatus:
-        check_name("namespace", namespace)
-        check_name("name", name)
-        check_count("ready", ready)
-        self._enter(
-            "wait_for_replicas", namespace=namespace, name=name, ready=ready, timeout=timeout
-        )
-        deadline = None if timeout is None else self.clock.monotonic() + timeout
-        while True:
-            dep = self.cluster.get("deployments", namespace, name)
-            if replicas_reached(dep, ready):
-                return self._status(namespace, name)
-            now = self.clock.monotonic()
-            if deadline is not None and now >= deadline:
-                raise replicas_timeout(namespace, name, ready, timeout, dep)
-            step = self._poll
-            due = self.cluster.next_due()
-            if due is not None:
-                step = min(step, max(due - now, 0.0))
-            if deadline is not None:
-                step = min(step, deadline - now)
-            await self.clock.sleep(step)
-
-    async def list_pods(
-        self,
-        namespace: str,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-    ) -> list[PodInfo]:
-        check_name("namespace", namespace)
-        self._enter(
-            "list_pods",
-            namespace=namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-        )
-        await asyncio.sleep(0)
-        pods = self.cluster.select(
-            "pods", namespace, label_selector=label_selector, field_selector=field_selector
-        )
-        return sorted((pod_info(p) for p in pods), key=lambda p: p.name)
-
-    def _step(self, deadline: float | None) -> float:
-        """How long to sleep before looking again: until the next transition, at most
-        ``poll_interval``, never past ``deadline``."""
-        now = self.clock.monotonic()
-        step = self._poll
-        due = self.cluster.next_due()
-        if due is not None:
-            step = min(step, max(due - now, 0.0))
-        if deadline is not None:
-            step = min(step, max(deadline - now, 0.0))
-        return step
-
-    async def delete_pod(
-        self,
-        namespace: str,
-        name: str,
-        *,
-        grace_period: int | None = None,
-        wait: bool = False,
-        timeout: float | None = None,  # noqa: ASYNC109 - bounds wait=True
-    ) -> None:
-        check_name("namespace", namespace)
-        check_name("name", name)
-        self._enter(
-            "delete_pod",
-            namespace=namespace,
-            name=name,
-            grace_period=grace_period,
-            wait=wait,
-            timeout=timeout,
-        )
-        await asyncio.sleep(0)
-        deleted = self.cluster.delete("pods", namespace, name, grace_period=grace_period)
-        if not wait:
-            return
-        uid = deleted["metadata"]["uid"]
-        deadline = None if timeout is None else self.clock.monotonic() + timeout
-        while True:
-            current = self.cluster.select(
-                "pods", namespace, field_selector=f"metadata.name={name}", copy_out=False
-            )
-            if not current or current[0]["metadata"]["uid"] != uid:
-                return
-            if deadline is not None and self.clock.monotonic() >= deadline:
-                raise OperationTimeoutError(
-                    f"pod {namespace}/{name} was not gone within {timeout}s",
-                    timeout=timeout,
-                    namespace=namespace,
-                    name=name,
-                )
-            await self.clock.sleep(self._step(deadline))
-
-    async def create_pod(self, namespace: str, manifest: Mapping[str, Any]) -> PodInfo:
-        check_name("namespace", namespace)
-        body = check_pod_manifest(namespace, manifest)
-        self._enter("create_pod", namespace=namespace, manifest=body)
-        await asyncio.sleep(0)
-        return pod_info(self.cluster.create("pods", namespace, body))
-
-    async def wait_for_pod(
-        self,
-        namespace: str,
-        name: str,
-        *,
-        condition: str = "Ready",
-        timeout: float | None = None,  # noqa: ASYNC109 - part of the public call shape
-    ) -> PodInfo:
-        check_name("namespace", namespace)
-        check_name("name", name)
-        condition = check_condition(condition)
-        self._enter(
-            "wait_for_pod", namespace=namespace, name=name, condition=condition, timeout=timeout
-        )
-        deadline = None if timeout is None else self.clock.monotonic() + timeout
-        while True:
-            pod = self.cluster.get("pods", namespace, name)
-            if pod_wait_over(pod, condition):
-                return pod_info(pod)
-            if deadline is not None and self.clock.monotonic() >= deadline:
-                raise pod_timeout(namespace, name, condition, timeout, pod)
-            await self.clock.sleep(self._step(deadline))
-
-    async def follow_pod_logs(
-        self, namespace: str, pod: str, *, container: str | None = None
-    ) -> AsyncIterator[str]:
-        check_name("namespace", namespace)
-        check_name("pod", pod)
-        self._enter("follow_pod_logs", namespace=namespace, pod=pod, container=container)
-        self.cluster.check_followable(namespace, pod, container)
-        await asyncio.sleep(0)
-        sent = 0
-        while True:
-            text, complete = self.cluster.log_follow_state(namespace, pod)
-            end = len(text) if complete else text.rfind("\n", sent) + 1
-            if end > sent:
-                for line in text[sent:end].splitlines():
-                    yield line
-                sent = end
-            if complete:
-                return
-            await self.clock.sleep(self._step(None))
-
-    async def read_config_map(self, namespace: str, name: str) -> dict[str, str]:
-        check_name("namespace", namespace)
-        check_name("name", name)
-        self._enter("read_config_map", namespace=namespace, name=name)
-        await asyncio.sleep(0)
-        return config_map_data(self.cluster.get("configmaps", namespace, name))
-
-    async def exec_in_pod(
-        self,
-        namespace: str,
-        pod: str,
-        argv: Sequence[str],
-        *,
-        container: str | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109 - part of the public call shape
-    ) -> CommandResult:
-        check_name("namespace", namespace)
-        check_name("pod", pod)
-        argv = check_argv(argv)
-        self._enter("exec_in_pod", namespace=namespace, pod=pod, argv=argv, container=container)
-        started = time.perf_counter()
         try:
-            async with asyncio.timeout(timeout) as scope:
-                reply: ExecReply = await self.cluster.run_exec(namespace, pod, container, argv)
-        except TimeoutError as exc:
-            if not scope.expired():
-                raise
-            raise CommandTimeoutError(
-                f"exec in pod {namespace}/{pod}: {' '.join(argv)!r} did not finish within {timeout}s",
-                argv=argv,
-                timeout=timeout,
-            ) from exc
-        return CommandResult(
-            argv=argv,
-            exit_code=reply.exit_code,
-            stdout=reply.stdout,
-            stderr=reply.stderr,
-            duration=time.perf_counter() - started,
-        )
-
-    async def pod_logs(
-        self,
-        namespace: str,
-        pod: str,
-        *,
-        container: str | None = None,
-        tail_lines: int | None = None,
-    ) -> str:
-        check_name("namespace", namespace)
-        check_name("pod", pod)
-        if tail_lines is not None:
-            check_count("tail_lines", tail_lines)
-        self._enter(
-            "pod_logs", namespace=namespace, pod=pod, container=container, tail_lines=tail_lines
-        )
+            result = step()
+        except KubernetesError as exc:
+            raise _refusal(exc) from None
         await asyncio.sleep(0)
-        return self.cluster.pod_logs(namespace, pod, container=container, tail_lines=tail_lines)
+        return result
 
-    async def read_secret(self, namespace: str, name: str) -> dict[str, Secret]:
-        check_name("namespace", namespace)
-        check_name("name", name)
-        self._enter("read_secret", namespace=namespace, name=name)
-        await asyncio.sleep(0)
-        return decode_secret(self.cluster.get("secrets", namespace, name))
+    def _step(self) -> float:
+        """How long a simulated stream sleeps before looking again: until the next
+        transition, at most ``poll_interval``."""
+        due = self.cluster.next_due()
+        if due is None:
+            return self._poll
+        return min(self._poll, max(due - self.clock.monotonic(), 0.0))
+
+    async def _version(self, limit: float | None) -> tuple[int, Any]:
+        return 200, await self._act(version_info)
+
+    async def _get(
+        self, resource: str, namespace: str, name: str, limit: float | None
+    ) -> tuple[int, Any]:
+        return 200, await self._act(lambda: self.cluster.get(resource, namespace, name))
+
+    async def _list(
+        self, resource: str, namespace: str, selectors: Mapping[str, str], limit: float | None
+    ) -> tuple[int, Any]:
+        items = await self._act(
+            lambda: self.cluster.select(
+                resource,
+                namespace,
+                label_selector=selectors.get("label_selector"),
+                field_selector=selectors.get("field_selector"),
+            )
+        )
+        return 200, {"kind": "List", "metadata": {}, "items": items}
+
+    async def _scale(
+        self, namespace: str, name: str, replicas: int, limit: float | None
+    ) -> tuple[int, Any]:
+        dep = await self._act(lambda: self.cluster.set_replicas(namespace, name, replicas))
+        return 200, scale_of(dep)
+
+    async def _create_pod(
+        self, namespace: str, body: Mapping[str, Any], limit: float | None
+    ) -> tuple[int, Any]:
+        return 201, await self._act(lambda: self.cluster.create("pods", namespace, body))
+
+    async def _delete_pod(
+        self, namespace: str, name: str, grace_period: int | None, limit: float | None
+    ) -> tuple[int, Any]:
+        deleted = await self._act(
+            lambda: self.cluster.delete("pods", namespace, name, grace_period=grace_period)
+        )
+        return 200, deleted
+
+    async def _log_text(
+        self, target: PodTarget, tail_lines: int | None, limit: float | None
+    ) -> bytes:
+        text = await self._act(
+            lambda: self.cluster.pod_logs(
+                target.namespace, target.pod, container=target.container, tail_lines=tail_lines
+            )
+        )
+        return text.encode()
+
+    async def _watch(
+        self, resource: str, namespace: str, name: str, version: str, limit: float | None
+    ) -> _SimulatedWatch:
+        await self._act(lambda: None)
+        return _SimulatedWatch(self, resource, namespace, name, int(version))
+
+    async def _follow_log(self, target: PodTarget, limit: float | None) -> _SimulatedLog:
+        await self._act(
+            lambda: self.cluster.check_followable(target.namespace, target.pod, target.container)
+        )
+        return _SimulatedLog(self, target.namespace, target.pod)
+
+    async def _exec(
+        self, target: PodTarget, argv: Sequence[str], limit: float | None
+    ) -> _SimulatedExec:
+        await self._act(
+            lambda: self.cluster.exec_container(target.namespace, target.pod, target.container)
+        )
+        return _SimulatedExec(self.cluster, target, argv)
+
+
+def _refusal(exc: KubernetesError) -> PeerFailure:
+    """The simulated API server's refusal (not found, conflict, bad request...), as a real
+    one's reaches the real manager."""
+    reason = exc.context.get("reason")
+    return PeerFailure("status", exc.message, status=exc.status or 500, code=reason or None)
+
+
+class _SimulatedWatch:
+    """The changes of one object after a resource version, as the API server streams them
+    (an ``ERROR`` 410 when the history no longer reaches back); sleeps on the fake's clock
+    until the next transition falls due."""
+
+    def __init__(
+        self, fake: FakeK8sManager, resource: str, namespace: str, name: str, version: int
+    ) -> None:
+        self._fake = fake
+        self._key = (resource, namespace, name)
+        self._version = version
+        self._pending: deque[dict[str, Any]] = deque()
+        self._open = True
+        fake.active_watches += 1
+
+    def __aiter__(self) -> _SimulatedWatch:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        cluster = self._fake.cluster
+        while not self._pending:
+            if not self._open:
+                raise StopAsyncIteration
+            cluster.settle()
+            events = cluster.events_since(self._version)
+            if events is None:
+                gone = {"kind": "Status", "code": 410, "reason": "Expired", "message": "too old"}
+                self._pending.append({"type": "ERROR", "object": gone})
+                await self.aclose()
+                break
+            for event in events:
+                self._version = event.resource_version
+                obj = event.object
+                if (event.resource, event.namespace, obj["metadata"]["name"]) == self._key:
+                    self._pending.append({"type": event.type, "object": obj})
+            if not self._pending:
+                await self._fake.clock.sleep(self._fake._step())
+        return self._pending.popleft()
+
+    async def aclose(self) -> None:
+        if self._open:
+            self._open = False
+            self._fake.active_watches -= 1
+
+
+class _SimulatedLog:
+    """A pod's log as it grows, in chunks, until the pod has ended (``follow=true``)."""
+
+    def __init__(self, fake: FakeK8sManager, namespace: str, pod: str) -> None:
+        self._fake = fake
+        self._pod = (namespace, pod)
+        self._sent = 0
+        self._open = True
+        fake.active_log_streams += 1
+
+    def __aiter__(self) -> _SimulatedLog:
+        return self
+
+    async def __anext__(self) -> bytes:
+        while self._open:
+            text, complete = self._fake.cluster.log_follow_state(*self._pod)
+            if len(text) > self._sent:
+                chunk, self._sent = text[self._sent :], len(text)
+                return chunk.encode()
+            if complete:
+                await self.aclose()
+                break
+            await self._fake.clock.sleep(self._fake._step())
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        if self._open:
+            self._open = False
+            self._fake.active_log_streams -= 1
+
+
+class _SimulatedExec:
+    """An exec on the simulated cluster: the handler runs, then its output and ``Status``
+    come as the kubelet sends them (channels 1, 2, 3)."""
+
+    def __init__(self, cluster: KubeCluster, target: PodTarget, argv: Sequence[str]) -> None:
+        self._cluster = cluster
+        self._target = target
+        self._argv = argv
+        self._frames: deque[tuple[int, bytes]] | None = None
+
+    def __aiter__(self) -> _SimulatedExec:
+        return self
+
+    async def __anext__(self) -> tuple[int, bytes]:
+        if self._frames is None:
+            t = self._target
+            try:
+                reply = await self._cluster.run_exec(t.namespace, t.pod, t.container, self._argv)
+            except KubernetesError as exc:
+                raise _refusal(exc) from None
+            self._frames = deque(
+                frame
+                for frame in (
+                    (1, reply.stdout.encode()),
+                    (2, reply.stderr.encode()),
+                    (3, json.dumps(exit_status(reply)).encode()),
+                )
+                if frame[1]
+            )
+        if not self._frames:
+            raise StopAsyncIteration
+        return self._frames.popleft()
+
+    async def aclose(self) -> None:
+        self._frames = deque()

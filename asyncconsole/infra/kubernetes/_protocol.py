@@ -18,7 +18,13 @@ class K8sManager(Protocol):
 
     Every method raises :class:`~asyncconsole.KubernetesError` when the API fails or cannot be
     reached (``KubernetesNotFoundError`` for a missing object, ``KubernetesConflictError`` for
-    HTTP 409), and ``ValueError`` for bad arguments before any call is made.
+    HTTP 409, ``KubernetesTimeoutError`` when its deadline passed),
+    :class:`~asyncconsole.MalformedResponseError` for an answer that is not what the API
+    documents, and ``ValueError`` for bad arguments before any call is made.
+
+    Each call ends within its deadline, retries included: the manager's request timeout, or a
+    wait's own ``timeout``. Reads, ``scale_deployment`` and the waits are retried when safe;
+    ``create_pod``, ``delete_pod`` and ``exec_in_pod`` reach the API server at most once.
     """
 
     @property
@@ -68,7 +74,8 @@ class K8sManager(Protocol):
             timeout: Seconds to wait in all; ``None`` waits for ever.
 
         Raises:
-            OperationTimeoutError: ``timeout`` passed first.
+            KubernetesTimeoutError: ``timeout`` passed first (an ``OperationTimeoutError``,
+                saying what the wait saw last).
             KubernetesNotFoundError: No such Deployment (also if it is deleted while waiting).
         """
         ...
@@ -109,9 +116,11 @@ class K8sManager(Protocol):
                 pod is gone (following a watch stream).
             timeout: Seconds ``wait=True`` may take; ``None`` waits for ever.
 
+        A delete whose answer was lost succeeds if the pod is terminating or gone.
+
         Raises:
             KubernetesNotFoundError: No such pod.
-            OperationTimeoutError: ``wait=True`` and the pod was still there at ``timeout``.
+            KubernetesTimeoutError: ``wait=True`` and the pod was still there at ``timeout``.
         """
         ...
 
@@ -123,6 +132,10 @@ class K8sManager(Protocol):
             manifest: A v1 Pod: ``metadata.name`` (or ``generateName``) and
                 ``spec.containers`` at least; a ``metadata.namespace``, if any, must equal
                 ``namespace``.
+
+        The pod is annotated ``asyncconsole.io/create-token``: when the answer to the create
+        is lost, the pod found under its name is ours only if it carries that token. A create
+        cancelled while under way waits for the API server's answer, then deletes the pod.
 
         Returns:
             The pod as the API server stored it (normally ``Pending``).
@@ -156,7 +169,7 @@ class K8sManager(Protocol):
 
         Raises:
             ValueError: ``condition`` is neither.
-            OperationTimeoutError: ``timeout`` passed first.
+            KubernetesTimeoutError: ``timeout`` passed first (an ``OperationTimeoutError``).
             KubernetesNotFoundError: No such pod (also if it is deleted while waiting).
         """
         ...
@@ -169,6 +182,8 @@ class K8sManager(Protocol):
 
         An async generator: leaving the ``async for`` early (``break``, an error,
         cancellation) closes the stream; use ``contextlib.aclosing`` to close it at once.
+        Opening the stream is bounded by the request timeout; the lines then come as long as
+        the container runs.
 
         Raises:
             KubernetesNotFoundError: No such pod.
@@ -196,6 +211,9 @@ class K8sManager(Protocol):
         """Run ``argv`` in a pod's container; stdout, stderr and the exit code come back apart.
 
         A non-zero exit is a result, not an error (call ``.check()`` for that).
+
+        Starting the command is bounded by the request timeout; it then runs until it ends or
+        ``timeout`` passes (``None``: no limit).
 
         Raises:
             ValueError: ``argv`` is empty.

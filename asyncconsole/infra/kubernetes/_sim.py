@@ -35,6 +35,9 @@ __all__ = [
     "PodScripter",
     "WatchEvent",
     "default_exec_handler",
+    "exit_status",
+    "scale_of",
+    "version_info",
 ]
 
 Obj = dict[str, Any]
@@ -85,6 +88,54 @@ def default_exec_handler(
     if cmd == "exit" and args and args[0].isdigit():
         return ExecReply(int(args[0]))
     return ExecReply(127, "", f"sh: {cmd}: not found\n")
+
+
+def exit_status(reply: ExecReply) -> dict[str, Any]:
+    """The ``Status`` an exec ends with (channel 3 of the v4 protocol), as the kubelet words it:
+    ``Success``, or ``Failure`` with an ``ExitCode`` cause carrying the exit code."""
+    if reply.exit_code == 0:
+        return {"metadata": {}, "status": "Success"}
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "message": f"command terminated with non-zero exit code: exit status {reply.exit_code}",
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": str(reply.exit_code)}]},
+    }
+
+
+def version_info() -> dict[str, Any]:
+    """What the simulated API server answers to ``GET /version``."""
+    return {
+        "major": "1",
+        "minor": "32",
+        "gitVersion": "v1.32.0-asyncconsole-fake",
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2025-01-01T00:00:00Z",
+        "goVersion": "go1.23.4",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    }
+
+
+def scale_of(dep: Mapping[str, Any]) -> Obj:
+    """A Deployment's ``scale`` subresource (an ``autoscaling/v1`` ``Scale``)."""
+    meta = dep["metadata"]
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: copy.deepcopy(meta[k])
+            for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if k in meta
+        },
+        "spec": {"replicas": dep["spec"].get("replicas", 1)},
+        "status": {
+            "replicas": (dep.get("status") or {}).get("replicas", 0),
+            "selector": selector_from_spec(dep["spec"].get("selector")),
+        },
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -826,18 +877,24 @@ class KubeCluster:
             )
         return container
 
-    async def run_exec(
-        self, namespace: str, pod: str, container: str | None, argv: Sequence[str]
-    ) -> ExecReply:
-        """Run the exec handler for a running pod's container."""
+    def exec_container(self, namespace: str, pod: str, container: str | None) -> str:
+        """The container an exec runs in; a pod not running is an error (400), worded as the
+        API server does."""
         name = self.container_of(namespace, pod, container)
-        obj = self.get("pods", namespace, pod)
+        obj = self.get("pods", namespace, pod, copy_out=False)
         if obj["status"].get("phase") != "Running":
             raise KubernetesError(
                 f'unable to upgrade connection: container not found ("{name}")',
                 status=400,
                 reason="BadRequest",
             )
+        return name
+
+    async def run_exec(
+        self, namespace: str, pod: str, container: str | None, argv: Sequence[str]
+    ) -> ExecReply:
+        """Run the exec handler for a running pod's container."""
+        name = self.exec_container(namespace, pod, container)
         reply = self.exec_handler(namespace, pod, name, list(argv))
         if not isinstance(reply, ExecReply):
             reply = await reply
