@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Coroutine
 from contextlib import suppress
 from typing import Any, TypeVar
 
+from ._call import detach_deadline
+
 __all__ = ["finish", "settle", "undo"]
 
 T = TypeVar("T")
@@ -22,7 +24,8 @@ T = TypeVar("T")
 async def finish(coro: Coroutine[Any, Any, T]) -> T:
     """Await ``coro`` to its end even if the caller is cancelled meanwhile (the peer will
     finish the step anyway: a create, a start), then raise the cancellation, so the cleanup
-    that follows does not race with the step."""
+    that follows does not race with the step. Once the caller is cancelled, the cancellation
+    is what it raises, whatever the step's outcome."""
     task = asyncio.ensure_future(coro)
     cancelled = False
     while True:
@@ -33,6 +36,10 @@ async def finish(coro: Coroutine[Any, Any, T]) -> T:
                 raise
             cancelled = True
             continue
+        except BaseException:
+            if cancelled:
+                raise asyncio.CancelledError from None
+            raise
         if cancelled:
             raise asyncio.CancelledError
         return result
@@ -44,9 +51,14 @@ async def undo(
     """Run the undo step ``coro`` to its end within ``limit`` seconds (real time: it bounds a
     real peer), even if the caller is cancelled again meanwhile; its failure is logged, not
     raised (the caller is already raising something). A cancellation that arrived meanwhile is
-    raised after it."""
+    raised after it.
+
+    The undo is bounded by ``limit``, not by the deadline of the call it cleans up after
+    (which has often passed: that is why it is cleaning up); the adapter calls it makes take
+    their own deadlines."""
 
     async def bounded() -> None:
+        detach_deadline()  # in this task's own copy of the context
         async with asyncio.timeout(limit):
             await coro
 
