@@ -44,12 +44,8 @@ class Targets:
         return cid
 
     async def leftovers(self) -> list[str]:
-        return [
-            f"container {cid[:12]}"
-            for cid in self.docker.container_ids()
-            if cid not in self.owned
-            and self.docker._containers[cid].labels.get("fault-contract") == "made"
-        ]
+        made = self.docker.container_ids(labels=MADE)
+        return [f"container {cid[:12]}" for cid in made if cid not in self.owned]
 
 
 def calls(targets: Targets) -> list[FaultCall[FakeDockerManager]]:

@@ -15,7 +15,7 @@ import itertools
 import tarfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,14 +25,13 @@ from ..._retry import RetryPolicy
 from .._core import FaultPlan, PeerFailure
 from ._base import BaseDockerManager
 from ._fake_programs import (
-    STDERR,
-    STDOUT,
     ExecHandler,
     FakeExecSession,
     FakeProgram,
     emulate_exec,
     emulate_program,
 )
+from ._fake_state import Container, Image, has_labels, is_tar, normalize_ref, select
 from ._spec import RUN_TOKEN_LABEL, ContainerSpec
 from ._steps import (
     DEFAULT_RETRY,
@@ -58,33 +57,6 @@ class FakeDockerCall:
 
     operation: str
     args: Mapping[str, Any]
-
-
-@dataclass
-class _Container:
-    id: str
-    name: str
-    spec: ContainerSpec
-    labels: dict[str, str]
-    created_at: datetime
-    program: FakeProgram = field(default_factory=FakeProgram)
-    state: ContainerState = ContainerState.CREATED
-    started_mono: float | None = None
-    started_at: datetime | None = None
-    finished_mono: float | None = None
-    finished_at: datetime | None = None
-    exit_code: int | None = None
-    error: str = ""
-    removed: bool = False
-    removal_due: float | None = None
-    # Output emitted by completed runs, then the current run's program output (timed).
-    past_log: list[tuple[int, str]] = field(default_factory=list)
-
-
-@dataclass
-class _Image:
-    id: str
-    refs: set[str]
 
 
 def _refused(status: int | None, words: str) -> PeerFailure:
@@ -150,8 +122,8 @@ class FakeDockerManager(BaseDockerManager):
         self.poll_interval = poll_interval
         self._programs = programs
         self._exec_handler = exec_handler
-        self._containers: dict[str, _Container] = {}
-        self._images: dict[str, _Image] = {}
+        self._containers: dict[str, Container] = {}
+        self._images: dict[str, Image] = {}
         self._latency: dict[str, float] = {}
         self._names = itertools.count(1)
         self.calls: list[FakeDockerCall] = []
@@ -165,9 +137,9 @@ class FakeDockerManager(BaseDockerManager):
 
     def add_image(self, ref: str) -> str:
         """Put an image in the registry (as if built or loaded); return its id."""
-        full = _normalize_ref(ref)
+        full = normalize_ref(ref)
         image_id = "sha256:" + hashlib.sha256(full.encode()).hexdigest()
-        image = self._images.get(image_id) or _Image(image_id, set())
+        image = self._images.get(image_id) or Image(image_id, set())
         image.refs.add(full)
         self._images[image_id] = image
         return image_id
@@ -218,10 +190,12 @@ class FakeDockerManager(BaseDockerManager):
             self._run(c)
         return c.id
 
-    def container_ids(self) -> list[str]:
-        """Ids of every container that exists (in any state)."""
+    def container_ids(self, *, labels: Mapping[str, str] | None = None) -> list[str]:
+        """Ids of every container that exists (in any state), or of those carrying every
+        label of ``labels``; no call is recorded and no fault applies."""
         self._refresh_all()
-        return list(self._containers)
+        wanted = labels or {}
+        return [cid for cid, c in self._containers.items() if has_labels(c.labels, wanted)]
 
     async def _enter(self, operation: str, args: Mapping[str, Any]) -> None:
         self.calls.append(FakeDockerCall(operation, dict(args)))
@@ -234,7 +208,7 @@ class FakeDockerManager(BaseDockerManager):
     def _wall_at(self, mono: float) -> datetime:
         return self.clock.now() - timedelta(seconds=self.clock.monotonic() - mono)
 
-    def _refresh(self, c: _Container) -> None:
+    def _refresh(self, c: Container) -> None:
         now = self.clock.monotonic()
         if c.state is ContainerState.RUNNING and c.started_mono is not None:
             runtime = c.program.runtime
@@ -252,7 +226,7 @@ class FakeDockerManager(BaseDockerManager):
         for c in list(self._containers.values()):
             self._refresh(c)
 
-    def _exit(self, c: _Container, code: int, *, at: float | None = None) -> None:
+    def _exit(self, c: Container, code: int, *, at: float | None = None) -> None:
         at = self.clock.monotonic() if at is None else at
         c.past_log.extend(self._program_output(c, until=at))
         c.state = ContainerState.EXITED
@@ -264,24 +238,24 @@ class FakeDockerManager(BaseDockerManager):
             c.removal_due = at + self.remove_delay
             self._refresh(c)
 
-    def _drop(self, c: _Container) -> None:
+    def _drop(self, c: Container) -> None:
         c.removed = True
         if c.state is ContainerState.REMOVING:
             c.state = ContainerState.EXITED
         self._containers.pop(c.id, None)
 
-    def _program_output(self, c: _Container, *, until: float) -> list[tuple[int, str]]:
+    def _program_output(self, c: Container, *, until: float) -> list[tuple[int, str]]:
         if c.started_mono is None:
             return []
         return [(s, line) for at, s, line in c.program.output if c.started_mono + at <= until]
 
-    def _log_entries(self, c: _Container) -> list[tuple[int, str]]:
+    def _log_entries(self, c: Container) -> list[tuple[int, str]]:
         self._refresh(c)
         if c.state is ContainerState.RUNNING:
             return c.past_log + self._program_output(c, until=self.clock.monotonic())
         return list(c.past_log)
 
-    def _find(self, ref: str) -> _Container:
+    def _find(self, ref: str) -> Container:
         self._refresh_all()
         c = self._containers.get(ref)
         if c is None:
@@ -295,7 +269,7 @@ class FakeDockerManager(BaseDockerManager):
             raise _refused(404, f"No such container: {ref}")
         return c
 
-    def _info(self, c: _Container) -> ContainerInfo:
+    def _info(self, c: Container) -> ContainerInfo:
         self._refresh(c)
         exited = c.state in (ContainerState.EXITED, ContainerState.DEAD)
         return ContainerInfo(
@@ -312,10 +286,10 @@ class FakeDockerManager(BaseDockerManager):
             error=c.error,
         )
 
-    def _image(self, ref: str) -> _Image | None:
+    def _image(self, ref: str) -> Image | None:
         if ref in self._images:
             return self._images[ref]
-        full = _normalize_ref(ref)
+        full = normalize_ref(ref)
         for image in self._images.values():
             if full in image.refs or image.id.startswith(f"sha256:{ref}"):
                 return image
@@ -329,7 +303,7 @@ class FakeDockerManager(BaseDockerManager):
     async def _create(self, spec: ContainerSpec, token: str, left: float | None) -> str:
         return self._make(spec, token).id
 
-    def _make(self, spec: ContainerSpec, token: str) -> _Container:
+    def _make(self, spec: ContainerSpec, token: str) -> Container:
         if self._image(spec.image) is None:
             raise _refused(404, f"No such image: {spec.image}")
         self._refresh_all()
@@ -343,7 +317,7 @@ class FakeDockerManager(BaseDockerManager):
                     "to be able to reuse that name.",
                 )
         cid = uuid.uuid4().hex + uuid.uuid4().hex
-        c = self._containers[cid] = _Container(
+        c = self._containers[cid] = Container(
             id=cid,
             name=spec.name or f"fake_container_{next(self._names)}",
             spec=spec,
@@ -365,7 +339,7 @@ class FakeDockerManager(BaseDockerManager):
             raise _refused(404, f"No such container: {c.id}")
         self._run(c)
 
-    def _run(self, c: _Container) -> None:
+    def _run(self, c: Container) -> None:
         argv = (c.spec.entrypoint or ()) + (c.spec.command or ())
         program = self._programs(argv) if self._programs else None
         c.program = program or emulate_program(argv)
@@ -415,7 +389,7 @@ class FakeDockerManager(BaseDockerManager):
         for c in reversed(self._containers.values()):  # newest first, like the daemon
             if not all and c.state is not ContainerState.RUNNING:
                 continue
-            if _has_labels(c.labels, labels):
+            if has_labels(c.labels, labels):
                 found.append(self._info(c))
         return found
 
@@ -429,7 +403,7 @@ class FakeDockerManager(BaseDockerManager):
     async def _logs(self, request: LogRequest, left: float | None) -> ChunkSource:
         c = self._find(request.container_id)
         stdout, stderr, tail = request.stdout, request.stderr, request.tail
-        lines = _select(self._log_entries(c), stdout, stderr)
+        lines = select(self._log_entries(c), stdout, stderr)
         if request.follow:
             skip = len(lines) - tail if tail is not None and tail < len(lines) else 0
             return _FakeLogSource(self, c, stdout, stderr, skip=max(0, skip))
@@ -468,7 +442,7 @@ class FakeDockerManager(BaseDockerManager):
 
     async def _import(self, request: ImageImport, left: float | None) -> None:
         ref = f"{request.repository}:{request.tag}"
-        if not _is_tar(request.data):
+        if not is_tar(request.data):
             raise _refused(500, f"cannot import image {ref}: not a tar archive")
         self.add_image(ref)
 
@@ -507,7 +481,7 @@ class FakeDockerManager(BaseDockerManager):
                 f'conflict: unable to remove repository reference "{ref}" - container '
                 f"{users[0].id[:12]} is using its referenced image",
             )
-        full = _normalize_ref(ref)
+        full = normalize_ref(ref)
         if full in image.refs and len(image.refs) > 1:
             image.refs.discard(full)
         else:
@@ -517,7 +491,7 @@ class FakeDockerManager(BaseDockerManager):
 class _FakeWaiter:
     """Polls a fake container until it stops (or is removed), waking exactly when due."""
 
-    def __init__(self, fake: FakeDockerManager, c: _Container, *, removed: bool) -> None:
+    def __init__(self, fake: FakeDockerManager, c: Container, *, removed: bool) -> None:
         self._fake = fake
         self._c = c
         self._removed = removed
@@ -549,7 +523,7 @@ class _FakeLogSource:
     def __init__(
         self,
         fake: FakeDockerManager,
-        c: _Container,
+        c: Container,
         stdout: bool,
         stderr: bool,
         *,
@@ -569,7 +543,7 @@ class _FakeLogSource:
             lines, self._lines = self._lines, []
             return "".join(f"{line}\n" for line in lines).encode() or None
         while not self._closed:
-            lines = _select(self._fake._log_entries(self._c), self._stdout, self._stderr)
+            lines = select(self._fake._log_entries(self._c), self._stdout, self._stderr)
             running = self._c.state is ContainerState.RUNNING
             if len(lines) > self._sent:
                 fresh, self._sent = lines[self._sent :], len(lines)
@@ -581,24 +555,3 @@ class _FakeLogSource:
 
     def close(self) -> None:
         self._closed = True
-
-
-def _has_labels(labels: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
-    return all(labels.get(k) == v for k, v in wanted.items())
-
-
-def _select(entries: list[tuple[int, str]], stdout: bool, stderr: bool) -> list[str]:
-    return [line for s, line in entries if (s == STDOUT and stdout) or (s == STDERR and stderr)]
-
-
-def _normalize_ref(ref: str) -> str:
-    last = ref.rsplit("/", 1)[-1]
-    return ref if (":" in last or "@" in ref) else f"{ref}:latest"
-
-
-def _is_tar(data: bytes) -> bool:
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data)):
-            return True
-    except tarfile.TarError:
-        return False
