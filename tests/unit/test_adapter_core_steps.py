@@ -149,3 +149,23 @@ async def test_a_refusal_without_a_status_names_the_endpoint() -> None:
     assert str(caught.value) == (
         "build image x: pull access denied (from unix:///var/run/docker.sock)"
     )
+
+
+async def test_a_step_of_a_self_timed_call_still_ends_at_its_deadline() -> None:
+    # A self-timed caller (the HTTP client) arms no scope: its steps must arm their own.
+    clock = FakeClock()
+    outer = AdapterCore(
+        ERRORS, endpoint="http://host", logger=LOG, clock=clock, timeout=2.0, self_timed=True
+    )
+    inner = core(clock)
+
+    async def hang(left: float | None) -> str:
+        await clock.sleep(100)
+        return "too late"
+
+    async def request(left: float | None) -> str:
+        return await inner.call(READ, "reconcile", hang, quiet=True)
+
+    with pytest.raises(DockerTimeoutError, match="reconcile"):
+        await outer.call(READ, "PUT http://host/x", request)
+    assert clock.monotonic() == pytest.approx(2.0)

@@ -59,9 +59,10 @@ class _Default:
 DEFAULT: Final = _Default()
 """Stands for "the adapter's own setting" (its request timeout)."""
 
-# The deadline of the call being made, on its clock, and the task whose scope enforces it: a
-# nested call obeys it (and arms its own scope when it runs in another task, out of reach of
-# that scope: a step shielded from cancellation, a child of a TaskGroup).
+# The deadline of the call being made, on its clock, and the task whose scope enforces it
+# (None: no scope, the call's attempts end themselves). A nested call obeys it, and arms its
+# own scope when no scope of the caller's can reach it: it runs in another task (a step
+# shielded from cancellation, a child of a TaskGroup) or the caller has none.
 _DEADLINE: ContextVar[tuple[Clock, float, asyncio.Task[Any] | None] | None] = ContextVar(
     "asyncconsole_deadline", default=None
 )
@@ -206,23 +207,27 @@ class AdapterCore:
         if current is not None and current[0] is clock:
             outer = current[1]
         if outer is not None and (own is None or outer <= own):
-            if current is not None and current[2] is asyncio.current_task():
+            enforcer = current[2] if current is not None else None
+            if enforcer is not None and enforcer is asyncio.current_task():
                 # The caller's deadline comes first and its scope, in this task, will end us.
                 return await self._attempts(
                     op, action, attempt, outer, limit, policy, reconcile, info
                 )
-            # Inherited by another task (a shielded step): that scope cannot reach us.
+            # No scope of the caller's can end us (it is in another task: a shielded step;
+            # or it has none, its attempts ending themselves): arm ours at its deadline.
             own = outer
         elif own is None:
             return await self._attempts(op, action, attempt, None, limit, policy, reconcile, info)
-        token = _DEADLINE.set((clock, own, asyncio.current_task()))
         if self.self_timed and self.faults is None:
+            # No scope: none to name (asking for the current task costs on the hottest path).
+            token = _DEADLINE.set((clock, own, None))
             try:
                 return await self._attempts(
                     op, action, attempt, own, limit, policy, reconcile, info
                 )
             finally:
                 _DEADLINE.reset(token)
+        token = _DEADLINE.set((clock, own, asyncio.current_task()))
         scope = clock.timeout_at(own)
         try:
             async with scope:
