@@ -151,7 +151,7 @@ class DockerEngineManager(BaseDockerManager):
             yield
         except aiohttp.ConnectionTimeoutError as exc:
             # Not even connected: the request never left.
-            raise PeerFailure("unreachable", f"no connection within {exc}") from exc
+            raise PeerFailure("unreachable", f"no connection ({exc})") from exc
         except aiohttp.ClientConnectorError as exc:
             raise PeerFailure("unreachable", str(exc.os_error or exc)) from exc
         except TimeoutError as exc:
@@ -170,9 +170,10 @@ class DockerEngineManager(BaseDockerManager):
         """The seconds one request may take: what the call has left, and at most the request
         timeout unless the request itself is long (a stop, an import). Never zero: aiohttp
         reads a zero timeout as none."""
-        bound = left if long else min(left, self.request_timeout) if left is not None else None
-        if bound is None and not long:
-            bound = self.request_timeout
+        if long:
+            bound = left
+        else:
+            bound = self.request_timeout if left is None else min(left, self.request_timeout)
         return None if bound is None else max(bound, 0.001)
 
     def _timeout(self, total: float | None) -> aiohttp.ClientTimeout:
