@@ -34,7 +34,7 @@ from asyncconsole.infra.docker import (
     docker_url,
     emulate_program,
 )
-from asyncconsole.infra.docker._aiodocker import _container_info
+from asyncconsole.infra.docker._answers import container_info as _container_info
 from asyncconsole.infra.docker._busybox import (
     BUSYBOX_APPLETS,
     BUSYBOX_IMAGE,
@@ -202,7 +202,10 @@ async def test_cancelled_fake_run_leaves_nothing() -> None:
     task_holder: list[asyncio.Task[str]] = []
     async with asyncio.TaskGroup() as tg:
         task_holder.append(tg.create_task(docker.run_container(IMAGE, ["sleep", "60"])))
-        await asyncio.sleep(0)
+        for _ in range(50):  # the create is a few loop turns away; the start takes 5 s
+            if docker.container_ids():
+                break
+            await asyncio.sleep(0)
         assert len(docker.container_ids()) == 1
         task_holder[0].cancel()
     assert task_holder[0].cancelled()

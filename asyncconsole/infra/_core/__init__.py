@@ -10,7 +10,15 @@ A real adapter only moves bytes through its library; a fake only moves simulated
 """
 
 from ..._decode import ShapeError, expect, loads, shaped
-from ._call import DEFAULT, AdapterCore, Attempt, Operation, check_timeout, time_left
+from ._call import (
+    DEFAULT,
+    AdapterCore,
+    Attempt,
+    Operation,
+    check_timeout,
+    detach_deadline,
+    time_left,
+)
 from ._errors import ErrorTypes
 from ._failure import FailureKind, PeerFailure
 from ._faults import FaultKind, FaultPlan, FaultRule
@@ -29,6 +37,7 @@ __all__ = [
     "PeerFailure",
     "ShapeError",
     "check_timeout",
+    "detach_deadline",
     "expect",
     "finish",
     "loads",

@@ -19,6 +19,7 @@ Every adapter, real or fake, runs each public call through :meth:`AdapterCore.ca
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
@@ -33,7 +34,15 @@ from ._errors import ErrorTypes
 from ._failure import PeerFailure
 from ._faults import FaultPlan
 
-__all__ = ["DEFAULT", "AdapterCore", "Attempt", "Operation", "check_timeout", "time_left"]
+__all__ = [
+    "DEFAULT",
+    "AdapterCore",
+    "Attempt",
+    "Operation",
+    "check_timeout",
+    "detach_deadline",
+    "time_left",
+]
 
 T = TypeVar("T")
 
@@ -50,10 +59,19 @@ class _Default:
 DEFAULT: Final = _Default()
 """Stands for "the adapter's own setting" (its request timeout)."""
 
-# The deadline of the call being made in this task, on its clock: a nested call obeys it.
-_DEADLINE: ContextVar[tuple[Clock, float] | None] = ContextVar(
+# The deadline of the call being made, on its clock, and the task whose scope enforces it
+# (None: no scope, the call's attempts end themselves). A nested call obeys it, and arms its
+# own scope when no scope of the caller's can reach it: it runs in another task (a step
+# shielded from cancellation, a child of a TaskGroup) or the caller has none.
+_DEADLINE: ContextVar[tuple[Clock, float, asyncio.Task[Any] | None] | None] = ContextVar(
     "asyncconsole_deadline", default=None
 )
+
+
+def detach_deadline() -> None:
+    """Forget, in the current context, the deadline of the call being made: what runs next
+    (cleanup after that call failed, often because its deadline passed) takes its own."""
+    _DEADLINE.set(None)
 
 
 def time_left(clock: Clock) -> float | None:
@@ -74,10 +92,15 @@ class Operation:
         idempotent: Repeating it after a lost answer leaves the peer as one success would
             (reads, scale to N, put a value). Creates and deletes are not: a repeat answers
             "already exists" / "not found" for what the first one did.
+        compound: It is made of other calls (a run is a create then a start), which talk to
+            the peer themselves: a fake's faults that strike after the peer acted (a lost or
+            garbled answer) are injected into those, never into it, since its parts' effects
+            are already done and answered. Faults before it (a hang, a refusal) still apply.
     """
 
     name: str
     idempotent: bool
+    compound: bool = False
 
 
 class AdapterCore:
@@ -139,6 +162,7 @@ class AdapterCore:
         retry: RetryPolicy | _Default | None = DEFAULT,
         describe: Callable[[T], Mapping[str, Any]] | None = None,
         timed_out: Callable[[float | None], InfrastructureError] | None = None,
+        quiet: bool = False,
         **attributes: Any,
     ) -> T:
         """Run ``attempt`` as the public call ``op`` on ``action`` (``"get deployment ns/web"``).
@@ -152,6 +176,8 @@ class AdapterCore:
             timed_out: Makes the error raised when this call's own deadline passes, given its
                 timeout (a wait saying what it saw last, an exec carrying its output so far);
                 it should be an ``OperationTimeoutError``. Default: the system's timeout error.
+            quiet: A step of another call (the create of a run, a cleanup): no log event or
+                span of its own, the enclosing call's covers it.
             attributes: Extra fields for the call's log event.
 
         Raises:
@@ -160,7 +186,7 @@ class AdapterCore:
         """
         limit = self.timeout if isinstance(timeout, _Default) else check_timeout("timeout", timeout)
         policy = self.retry if isinstance(retry, _Default) else retry
-        if self.logger.isEnabledFor(logging.INFO) or tracing_enabled():
+        if not quiet and (self.logger.isEnabledFor(logging.INFO) or tracing_enabled()):
             async with observe(self.logger, op.name, action, **attributes) as info:
                 result = await self._bounded(
                     op, action, attempt, limit, policy, reconcile, info, timed_out
@@ -184,18 +210,31 @@ class AdapterCore:
         clock = self.clock
         own = None if limit is None else clock.monotonic() + limit
         current = _DEADLINE.get()
-        outer = current[1] if current is not None and current[0] is clock else None
-        if own is None or (outer is not None and outer <= own):
-            # No deadline of our own, or the caller's comes first and will end us.
-            return await self._attempts(op, action, attempt, outer, limit, policy, reconcile, info)
-        token = _DEADLINE.set((clock, own))
+        outer = None
+        if current is not None and current[0] is clock:
+            outer = current[1]
+        if outer is not None and (own is None or outer <= own):
+            enforcer = current[2] if current is not None else None
+            if enforcer is not None and enforcer is asyncio.current_task():
+                # The caller's deadline comes first and its scope, in this task, will end us.
+                return await self._attempts(
+                    op, action, attempt, outer, limit, policy, reconcile, info
+                )
+            # No scope of the caller's can end us (it is in another task: a shielded step;
+            # or it has none, its attempts ending themselves): arm ours at its deadline.
+            own = outer
+        elif own is None:
+            return await self._attempts(op, action, attempt, None, limit, policy, reconcile, info)
         if self.self_timed and self.faults is None:
+            # No scope: none to name (asking for the current task costs on the hottest path).
+            token = _DEADLINE.set((clock, own, None))
             try:
                 return await self._attempts(
                     op, action, attempt, own, limit, policy, reconcile, info
                 )
             finally:
                 _DEADLINE.reset(token)
+        token = _DEADLINE.set((clock, own, asyncio.current_task()))
         scope = clock.timeout_at(own)
         try:
             async with scope:
@@ -233,7 +272,7 @@ class AdapterCore:
                 if faults is not None:
                     await faults.before(op.name, clock)
                 result = await attempt(left())
-                if faults is not None:
+                if faults is not None and not op.compound:
                     try:
                         faults.after(op.name)
                     except PeerFailure:

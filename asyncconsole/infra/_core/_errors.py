@@ -55,7 +55,9 @@ class ErrorTypes:
             error.context.update(failure.context)
         else:
             if kind == "status":
-                what = f"{failure.detail or 'refused'} (status {failure.status} from {endpoint})"
+                # A refusal may come without a status (an error entry in a progress stream).
+                status = f"status {failure.status} " if failure.status is not None else ""
+                what = f"{failure.detail or 'refused'} ({status}from {endpoint})"
                 cls = {404: self.not_found, 409: self.conflict}.get(failure.status or 0)
             elif kind == "unreachable":
                 what = f"the {self.system} at {endpoint} is unreachable ({failure.detail})"

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Coroutine
 from contextlib import suppress
 from typing import Any, TypeVar
 
+from ._call import detach_deadline
+
 __all__ = ["finish", "settle", "undo"]
 
 T = TypeVar("T")
@@ -50,9 +52,14 @@ async def undo(
     """Run the undo step ``coro`` to its end within ``limit`` seconds (real time: it bounds a
     real peer), even if the caller is cancelled again meanwhile; its failure is logged, not
     raised (the caller is already raising something). A cancellation that arrived meanwhile is
-    raised after it."""
+    raised after it.
+
+    The undo is bounded by ``limit``, not by the deadline of the call it cleans up after
+    (which has often passed: that is why it is cleaning up); the adapter calls it makes take
+    their own deadlines."""
 
     async def bounded() -> None:
+        detach_deadline()  # in this task's own copy of the context
         async with asyncio.timeout(limit):
             await coro
 

@@ -10,11 +10,14 @@ from ..._errors import (
     DockerConflictError,
     DockerError,
     DockerNotFoundError,
+    DockerTimeoutError,
     DockerUnavailableError,
 )
 from ..commands._result import CommandResult
-from ._aiodocker import DockerEngineManager, docker_url
-from ._fake import FakeDockerCall, FakeDockerManager, FakeProgram, emulate_program
+from ._address import docker_url
+from ._aiodocker import DockerEngineManager
+from ._fake import FakeDockerCall, FakeDockerManager
+from ._fake_programs import FakeProgram, emulate_program
 from ._protocol import DockerManager, EnvValue
 from ._stream import LogStream
 from ._types import ContainerInfo, ContainerState
@@ -28,6 +31,7 @@ __all__ = [
     "DockerError",
     "DockerManager",
     "DockerNotFoundError",
+    "DockerTimeoutError",
     "DockerUnavailableError",
     "EnvValue",
     "FakeDockerCall",

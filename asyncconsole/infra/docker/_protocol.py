@@ -23,8 +23,11 @@ class DockerManager(Protocol):
 
     Every method raises the :class:`~asyncconsole.DockerError` family: ``DockerNotFoundError``
     for a missing container or image, ``DockerConflictError`` for a name in use or a container
-    in the wrong state, ``DockerUnavailableError`` when the daemon cannot be reached. Calls may
-    run concurrently on one manager.
+    in the wrong state, ``DockerUnavailableError`` when the daemon cannot be reached or the
+    connection dropped, ``DockerTimeoutError`` (an ``OperationTimeoutError``) when a call's
+    deadline passed, :class:`~asyncconsole.MalformedResponseError` when an answer is not what
+    the Engine API documents. Calls may run concurrently on one manager; a call that fails or
+    is cancelled leaves no container behind that the caller did not get the id of.
     """
 
     async def ping(self) -> None:
@@ -199,6 +202,7 @@ class DockerManager(Protocol):
         tag: str = "latest",
         *,
         changes: Sequence[str] = (),
+        timeout: float | None = None,  # noqa: ASYNC109
     ) -> str:
         """Make an image from a root filesystem tarball (``docker import``); return its id.
 
@@ -207,13 +211,22 @@ class DockerManager(Protocol):
             repository: The image's repository name, e.g. ``asyncconsole-test/busybox``.
             tag: Its tag.
             changes: Dockerfile instructions to apply, e.g. ``['CMD ["/bin/sh"]']``.
+            timeout: Seconds for the whole import (None: as long as it takes).
         """
         ...
 
-    async def build_image(self, context: bytes, tag: str, *, dockerfile: str = "Dockerfile") -> str:
+    async def build_image(
+        self,
+        context: bytes,
+        tag: str,
+        *,
+        dockerfile: str = "Dockerfile",
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> str:
         """Build an image from a tar build context holding ``dockerfile``; return its id.
 
         Base images must already be local (``FROM scratch`` always works): nothing is pulled.
+        ``timeout`` bounds the whole build (None: as long as it takes).
         """
         ...
 

@@ -70,7 +70,7 @@ class ContainerSpec:
     image: str
     command: tuple[str, ...] | None = None
     name: str | None = None
-    env: tuple[str, ...] = ()
+    env: tuple[str, ...] = field(default=(), repr=False)  # revealed secrets: never shown
     labels: Mapping[str, str] = field(default_factory=dict)
     network_mode: str | None = None
     auto_remove: bool = False

@@ -10,7 +10,13 @@ A :class:`WorkerDeployment` scales a set of workers and counts them::
 """
 
 from ._build import DEFAULT_WORKER_IMAGES, build_workers
-from ._docker import ROLE_LABEL, SESSION_LABEL, DockerWorkers
+from ._docker import (
+    DOCKER_SCALE_CONCURRENCY,
+    MAX_DOCKER_REPLICAS,
+    ROLE_LABEL,
+    SESSION_LABEL,
+    DockerWorkers,
+)
 from ._ecs import EcsWorkers
 from ._fake import FakeWorkerDeployment
 from ._k8s import K8sWorkers
@@ -19,6 +25,8 @@ from ._types import WorkerCounts, counts_message
 
 __all__ = [
     "DEFAULT_WORKER_IMAGES",
+    "DOCKER_SCALE_CONCURRENCY",
+    "MAX_DOCKER_REPLICAS",
     "ROLE_LABEL",
     "SESSION_LABEL",
     "DockerWorkers",

@@ -3,25 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import secrets
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from itertools import chain, repeat
+from typing import Any, Final
 
-from ..._concurrency import gather
-from ..._errors import DockerNotFoundError
+from ..._concurrency import map_bounded
+from ..._errors import DockerNotFoundError, InvalidArgumentError
 from ..._redact import mask_described
 from ..._secret import MASK, Secret
 from ...infra.docker import ContainerInfo, ContainerState, DockerManager, EnvValue
 from ._types import WorkerCounts
 
-__all__ = ["ROLE_LABEL", "SESSION_LABEL", "DockerWorkers"]
+__all__ = [
+    "DOCKER_SCALE_CONCURRENCY",
+    "MAX_DOCKER_REPLICAS",
+    "ROLE_LABEL",
+    "SESSION_LABEL",
+    "DockerWorkers",
+]
 
 ROLE_LABEL = "asyncconsole.role"
 """Container label naming the workers' role (``backfill`` or ``replay``)."""
 SESSION_LABEL = "asyncconsole.session"
 """Container label naming the session the workers belong to."""
+MAX_DOCKER_REPLICAS: Final = 1000
+"""The most workers :meth:`DockerWorkers.scale` accepts by default: one daemon runs them all,
+and a count beyond what a host can run is a mistake to report, not containers to start."""
+DOCKER_SCALE_CONCURRENCY: Final = 8
+"""Containers :meth:`DockerWorkers.scale` starts, stops or removes at once by default."""
 
 logger = logging.getLogger("asyncconsole.services.workers")
 
@@ -41,8 +54,10 @@ class DockerWorkers:
     """:class:`WorkerDeployment` as containers labelled with their role and session.
 
     Every container carries ``asyncconsole.role=<role>`` and ``asyncconsole.session=<session>``
-    (plus ``labels``). :meth:`scale` starts or stops containers concurrently until exactly
-    ``replicas`` are running or starting, and removes the session's exited containers;
+    (plus ``labels``). :meth:`scale` starts or stops containers, ``concurrency`` at a time,
+    until exactly ``replicas`` are running or starting, and removes the session's exited
+    containers; a cancelled scale leaves no container half started (each start either
+    completes or removes what it made);
     :meth:`counts` reads the labelled containers' states (running or paused: running; created
     or restarting: pending; being removed: terminating; desired = running + pending).
 
@@ -58,6 +73,10 @@ class DockerWorkers:
         labels: Extra labels for every container (not used to find them).
         init: Run an init process as PID 1 so the worker gets SIGTERM on stop.
         stop_timeout: Seconds a worker has to exit after SIGTERM before it is killed.
+        max_replicas: The most workers :meth:`scale` accepts
+            (:data:`MAX_DOCKER_REPLICAS`).
+        concurrency: Containers started, stopped or removed at once
+            (:data:`DOCKER_SCALE_CONCURRENCY`).
     """
 
     kind = "docker"
@@ -75,6 +94,8 @@ class DockerWorkers:
         labels: Mapping[str, str] | None = None,
         init: bool = True,
         stop_timeout: float = 10.0,
+        max_replicas: int = MAX_DOCKER_REPLICAS,
+        concurrency: int = DOCKER_SCALE_CONCURRENCY,
     ) -> None:
         for what, value in (("role", role), ("session", session), ("image", image)):
             if not isinstance(value, str) or not value:
@@ -83,6 +104,9 @@ class DockerWorkers:
             raise ValueError("DockerWorkers command must be a list of arguments, not a string")
         if stop_timeout < 0:
             raise ValueError(f"stop_timeout must be >= 0, not {stop_timeout!r}")
+        for what, limit in (("max_replicas", max_replicas), ("concurrency", concurrency)):
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+                raise ValueError(f"DockerWorkers {what} must be an int >= 1, not {limit!r}")
         self._docker = docker
         self.role = role
         self.session = session
@@ -92,6 +116,8 @@ class DockerWorkers:
         self.network_mode = network_mode
         self.init = init
         self.stop_timeout = stop_timeout
+        self.max_replicas = max_replicas
+        self.concurrency = concurrency
         self.selector = {ROLE_LABEL: role, SESSION_LABEL: session}
         self.labels = {**dict(labels or {}), **self.selector}
         self._lock = asyncio.Lock()
@@ -127,8 +153,22 @@ class DockerWorkers:
         return WorkerCounts(running, pending, running + pending, terminating)
 
     async def scale(self, replicas: int) -> None:
+        """Start or stop containers until ``replicas`` are running or starting.
+
+        Raises:
+            InvalidArgumentError: ``replicas`` is not an int from 0 to ``max_replicas``
+                (a ``ValueError`` too); nothing is started.
+        """
         if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
-            raise ValueError(f"replicas must be an int >= 0, not {replicas!r}")
+            raise InvalidArgumentError(
+                f"replicas must be an int >= 0, not {replicas!r}", argument="replicas"
+            )
+        if replicas > self.max_replicas:
+            raise InvalidArgumentError(
+                f"replicas must be at most {self.max_replicas} for Docker workers (one daemon "
+                f"runs them all), not {replicas}",
+                argument="replicas",
+            )
         # Two concurrent scales of one deployment would both count the same containers.
         async with self._lock:
             found = await self.containers()
@@ -143,11 +183,13 @@ class DockerWorkers:
                 len(active),
                 replicas,
             )
-            await gather(
-                *(self._retire(c.id) for c in surplus),
-                *(self._remove(c.id) for c in dead),
-                *(self._start_one() for _ in range(missing)),
+            # Made one at a time as slots free up: memory stays flat whatever the count.
+            jobs: chain[Callable[[], Awaitable[None]]] = chain(
+                (functools.partial(self._retire, c.id) for c in surplus),
+                (functools.partial(self._remove, c.id) for c in dead),
+                repeat(self._start_one, missing),
             )
+            await map_bounded(_run, jobs, limit=self.concurrency)
 
     def _name(self) -> str:
         base = _NAME_UNSAFE.sub("-", f"asyncconsole-{self.role}-{self.session}").strip("-.")
@@ -176,3 +218,7 @@ class DockerWorkers:
             await self._docker.remove_container(container_id, force=True)
         except DockerNotFoundError:
             pass  # gone meanwhile (auto-removed, or another caller)
+
+
+async def _run(job: Callable[[], Awaitable[None]]) -> None:
+    await job()

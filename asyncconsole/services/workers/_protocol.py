@@ -14,8 +14,9 @@ class WorkerDeployment(Protocol):
     """Workers of one role (backfill or replay) on Docker, ECS or Kubernetes.
 
     Implementations raise the infrastructure's own errors (``DockerError``, ``ECSError``,
-    ``KubernetesError`` and their ``NotFoundError`` variants) and ``ValueError`` for a negative
-    replica count before any call is made.
+    ``KubernetesError`` and their ``NotFoundError`` variants) and ``ValueError`` (an
+    :class:`~asyncconsole.InvalidArgumentError` naming ``replicas``, for Docker) for a negative
+    replica count, or one beyond what the deployment accepts, before any call is made.
     """
 
     @property
