@@ -12,7 +12,8 @@ from aiohttp import web
 
 from .._errors import KubernetesError
 from ..infra.kubernetes._selectors import FieldSelector, LabelSelector
-from ..infra.kubernetes._sim import RESOURCES, KubeCluster, scale_of, version_info
+from ..infra.kubernetes._sim import KubeCluster
+from ..infra.kubernetes._sim_objects import RESOURCES, scale_of, version_info
 from . import _kube_discovery as discovery
 from ._kube_exec import serve_exec
 from ._kube_logs import serve_log_follow
