@@ -194,7 +194,29 @@ class AdapterCore:
                 if describe is not None:
                     info.update(describe(result))
                 return result
+        if self.self_timed and self.faults is None and _DEADLINE.get() is None:
+            # The hot path (thousands of HTTP requests a second): nothing observes the call
+            # and its attempt ends itself, so the first attempt runs right here; the retry
+            # machinery starts only if it fails, with that failure as attempt 1.
+            started = self.clock.monotonic()
+            try:
+                return await attempt(limit)
+            except PeerFailure as failure:
+                first: InfrastructureError = self._typed(failure, action, limit)
+            except InfrastructureError as exc:
+                first = exc
+            return await self._bounded(
+                op, action, attempt, limit, policy, reconcile, None, timed_out, (started, first)
+            )
         return await self._bounded(op, action, attempt, limit, policy, reconcile, None, timed_out)
+
+    def _typed(self, failure: PeerFailure, action: str, limit: float | None) -> InfrastructureError:
+        """The typed error for ``failure``, chained to its cause."""
+        if failure.kind == "timeout":
+            failure.context.setdefault("timeout", limit)
+        error = self.errors.make(failure, action, self.endpoint)
+        error.__cause__ = failure.__cause__
+        return error
 
     async def _bounded(
         self,
@@ -206,9 +228,12 @@ class AdapterCore:
         reconcile: Callable[[], Awaitable[T | None]] | None,
         info: dict[str, Any] | None,
         timed_out: Callable[[float | None], InfrastructureError] | None = None,
+        first: tuple[float, InfrastructureError] | None = None,
     ) -> T:
         clock = self.clock
-        own = None if limit is None else clock.monotonic() + limit
+        start = clock.monotonic() if first is None else first[0]
+        own = None if limit is None else start + limit
+        replay = None if first is None else first[1]
         current = _DEADLINE.get()
         outer = None
         if current is not None and current[0] is clock:
@@ -218,19 +243,21 @@ class AdapterCore:
             if enforcer is not None and enforcer is asyncio.current_task():
                 # The caller's deadline comes first and its scope, in this task, will end us.
                 return await self._attempts(
-                    op, action, attempt, outer, limit, policy, reconcile, info
+                    op, action, attempt, outer, limit, policy, reconcile, info, replay
                 )
             # No scope of the caller's can end us (it is in another task: a shielded step;
             # or it has none, its attempts ending themselves): arm ours at its deadline.
             own = outer
         elif own is None:
-            return await self._attempts(op, action, attempt, None, limit, policy, reconcile, info)
+            return await self._attempts(
+                op, action, attempt, None, limit, policy, reconcile, info, replay
+            )
         if self.self_timed and self.faults is None:
             # No scope: none to name (asking for the current task costs on the hottest path).
             token = _DEADLINE.set((clock, own, None))
             try:
                 return await self._attempts(
-                    op, action, attempt, own, limit, policy, reconcile, info
+                    op, action, attempt, own, limit, policy, reconcile, info, replay
                 )
             finally:
                 _DEADLINE.reset(token)
@@ -239,7 +266,7 @@ class AdapterCore:
         try:
             async with scope:
                 return await self._attempts(
-                    op, action, attempt, own, limit, policy, reconcile, info
+                    op, action, attempt, own, limit, policy, reconcile, info, replay
                 )
         except TimeoutError:
             if not scope.expired():
@@ -260,6 +287,7 @@ class AdapterCore:
         policy: RetryPolicy | None,
         reconcile: Callable[[], Awaitable[T | None]] | None,
         info: dict[str, Any] | None,
+        replay: InfrastructureError | None = None,
     ) -> T:
         clock = self.clock
 
@@ -267,6 +295,10 @@ class AdapterCore:
             return None if deadline is None else max(0.0, deadline - clock.monotonic())
 
         async def once() -> T:
+            nonlocal replay
+            if replay is not None:  # the first attempt, already made by call()
+                failed, replay = replay, None
+                raise failed
             try:
                 faults = self.faults
                 if faults is not None:
@@ -280,10 +312,7 @@ class AdapterCore:
                         raise
                 return result
             except PeerFailure as failure:
-                if failure.kind == "timeout":
-                    failure.context.setdefault("timeout", limit)
-                error = self.errors.make(failure, action, self.endpoint)
-                raise error from failure.__cause__
+                raise self._typed(failure, action, limit) from failure.__cause__
 
         def retryable(exc: BaseException) -> bool:
             # The policy says what is transient; the operation says whether a repeat is safe.
@@ -347,11 +376,16 @@ def _effect_unknown(exc: InfrastructureError) -> bool:
     return exc.transient
 
 
+_INF = float("inf")
+
+
 def check_timeout(name: str, value: float | None) -> float | None:
     """``value`` as seconds, or a ``ValueError`` naming ``name`` when it is negative, NaN or
     infinite (``None`` means no limit)."""
     if value is None:
         return None
+    if type(value) is float and 0.0 <= value < _INF:  # the common case, checked cheaply
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number of seconds or None, not {value!r}")
     seconds = float(value)

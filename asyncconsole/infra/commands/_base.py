@@ -13,7 +13,7 @@ import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from ..._clock import Clock
 from ..._errors import CommandError, CommandTimeoutError
@@ -23,9 +23,9 @@ from .._core import AdapterCore, ErrorTypes, FaultPlan, Operation
 from ._argv import PreparedCommand, check_limits, check_stdin, line_sink, prepare
 from ._protocol import CommandStream
 from ._result import CommandResult
-from ._types import Argv, EnvMapping, LineSink, OutputMode
+from ._types import Argv, EnvMapping, LineSink, OutputLine, OutputMode
 
-__all__ = ["ERRORS", "BaseCommandExecutor", "CommandSpec"]
+__all__ = ["ERRORS", "BaseCommandExecutor", "CommandSpec", "ProcessStream", "RunningProcess"]
 
 _logger = logging.getLogger("asyncconsole.infra.commands")
 
@@ -76,6 +76,78 @@ class CommandSpec:
     output: OutputMode | None
     sink: LineSink | None
     collect: bool
+
+
+class RunningProcess(Protocol):
+    """What :class:`ProcessStream` needs of a process, real or simulated."""
+
+    cmd: PreparedCommand
+
+    @property
+    def pid(self) -> int | None:
+        """Its process id (None when simulated)."""
+        ...
+
+    @property
+    def finished(self) -> bool:
+        """Whether it has ended and its outcome is known."""
+        ...
+
+    def result(self) -> CommandResult:
+        """Its result (once finished)."""
+        ...
+
+    async def next_line(self) -> OutputLine | None:
+        """The next output line, waiting for one; None once it has ended."""
+        ...
+
+    async def drain(self) -> None:
+        """Wait for its end, skipping lines not read yet."""
+        ...
+
+    def raise_failure(self, check: bool) -> CommandResult:
+        """Its result, or the error it stands for (timeout, ``check``)."""
+        ...
+
+
+class ProcessStream:
+    """The :class:`~asyncconsole.infra.commands.CommandStream` of a running process."""
+
+    def __init__(self, proc: RunningProcess, check: bool) -> None:
+        self._proc = proc
+        self._check = check
+        self.reported = False
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        return self._proc.cmd.shown
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid
+
+    @property
+    def result(self) -> CommandResult:
+        if not self._proc.finished:
+            raise RuntimeError(f"command {self._proc.cmd.quoted} is still running")
+        return self._proc.result()
+
+    def __aiter__(self) -> ProcessStream:
+        return self
+
+    async def __anext__(self) -> OutputLine:
+        line = await self._proc.next_line()
+        if line is not None:
+            return line
+        if not self.reported:
+            self.reported = True
+            self._proc.raise_failure(self._check)
+        raise StopAsyncIteration
+
+    async def wait(self) -> CommandResult:
+        await self._proc.drain()
+        self.reported = True
+        return self._proc.raise_failure(self._check)
 
 
 class BaseCommandExecutor(abc.ABC):

@@ -29,7 +29,7 @@ from ..._errors import CommandError
 from ..._secret import Secret
 from .._core import AdapterCore, FaultPlan
 from ._argv import PreparedCommand, env_view
-from ._base import ERRORS, BaseCommandExecutor, CommandSpec
+from ._base import ERRORS, BaseCommandExecutor, CommandSpec, ProcessStream
 from ._protocol import CommandStream
 from ._result import CommandResult
 from ._types import OutputLine, OutputMode
@@ -184,6 +184,14 @@ class _SimulatedProcess:
         self.index = 0
         owner.running += 1
 
+    pid = None
+    """A simulated process has no process id."""
+
+    async def drain(self) -> None:
+        """Play it to its end."""
+        while await self.next_line() is not None:
+            pass
+
     async def next_line(self) -> OutputLine | None:
         """Advance to the next line (returned) or the end (``None``)."""
         if self.finished:
@@ -254,48 +262,6 @@ class _SimulatedProcess:
             )
         result = self.result()
         return result.check() if check else result
-
-
-class _FakeStream:
-    """The :class:`~asyncconsole.infra.commands.CommandStream` of a simulated process."""
-
-    def __init__(self, proc: _SimulatedProcess, check: bool) -> None:
-        self._proc = proc
-        self._check = check
-        self.reported = False
-
-    @property
-    def argv(self) -> tuple[str, ...]:
-        return self._proc.cmd.shown
-
-    @property
-    def pid(self) -> int | None:
-        return None
-
-    @property
-    def result(self) -> CommandResult:
-        if not self._proc.finished:
-            raise RuntimeError(f"command {self._proc.cmd.quoted} is still running")
-        return self._proc.result()
-
-    def __aiter__(self) -> _FakeStream:
-        return self
-
-    async def __anext__(self) -> OutputLine:
-        line = await self._proc.next_line()
-        if line is not None:
-            return line
-        if self.reported:
-            raise StopAsyncIteration
-        self.reported = True
-        self._proc.raise_failure(self._check)
-        raise StopAsyncIteration
-
-    async def wait(self) -> CommandResult:
-        while await self._proc.next_line() is not None:
-            pass
-        self.reported = True
-        return self._proc.raise_failure(self._check)
 
 
 class FakeCommandExecutor(BaseCommandExecutor):
@@ -423,7 +389,7 @@ class FakeCommandExecutor(BaseCommandExecutor):
     async def _stream(self, spec: CommandSpec) -> AsyncIterator[CommandStream]:
         call = self._record(spec)
         proc = await self._start(call, spec.cmd, collect=spec.collect)
-        handle = _FakeStream(proc, spec.check)
+        handle = ProcessStream(proc, spec.check)
         left_early = False
         try:
             yield handle

@@ -23,7 +23,7 @@ from ..._clock import Clock
 from ..._resource import AsyncResource
 from .._core import AdapterCore, finish
 from ._argv import PreparedCommand
-from ._base import ERRORS, BaseCommandExecutor, CommandSpec
+from ._base import ERRORS, BaseCommandExecutor, CommandSpec, ProcessStream
 from ._protocol import CommandStream
 from ._result import CommandResult
 from ._types import LineSink, OutputLine, OutputMode, StreamName
@@ -155,9 +155,21 @@ class _Child(asyncio.SubprocessProtocol):
         if waiter is not None:
             _resolve(waiter)
 
+    @property
+    def finished(self) -> bool:
+        """Whether it has ended and been reaped."""
+        return self.settled.done()
+
+    async def drain(self) -> None:
+        """Wait until it has ended and been reaped, dropping lines not read yet."""
+        self.stop_queueing()
+        await asyncio.shield(self.settled)
+
     async def next_line(self) -> OutputLine | None:
-        """The next queued line, waiting for one; ``None`` once the child has finished."""
-        assert self.lines is not None
+        """The next queued line, waiting for one; ``None`` once the child has finished (or
+        lines are no longer queued)."""
+        if self.lines is None:
+            return None
         while not self.lines:
             if self.done.done():
                 return None
@@ -332,48 +344,6 @@ class _LineSplitter:
         return [OutputLine(self._stream, tail.removesuffix("\r"))] if tail else []
 
 
-class _SubprocessStream:
-    """The :class:`~asyncconsole.infra.commands.CommandStream` of a real child."""
-
-    def __init__(self, child: _Child, check: bool) -> None:
-        self._child = child
-        self._check = check
-        self.reported = False
-
-    @property
-    def argv(self) -> tuple[str, ...]:
-        return self._child.cmd.shown
-
-    @property
-    def pid(self) -> int | None:
-        return self._child.pid
-
-    @property
-    def result(self) -> CommandResult:
-        if not self._child.settled.done():
-            raise RuntimeError(f"command {self._child.cmd.quoted} is still running")
-        return self._child.result()
-
-    def __aiter__(self) -> _SubprocessStream:
-        return self
-
-    async def __anext__(self) -> OutputLine:
-        if self._child.lines is None:
-            raise StopAsyncIteration
-        line = await self._child.next_line()
-        if line is not None:
-            return line
-        self.reported = True
-        self._child.raise_failure(self._check)
-        raise StopAsyncIteration
-
-    async def wait(self) -> CommandResult:
-        self._child.stop_queueing()
-        await asyncio.shield(self._child.settled)
-        self.reported = True
-        return self._child.raise_failure(self._check)
-
-
 class SubprocessExecutor(BaseCommandExecutor, AsyncResource):
     """Runs commands as real subprocesses with asyncio (see :class:`CommandExecutor`).
 
@@ -439,7 +409,7 @@ class SubprocessExecutor(BaseCommandExecutor, AsyncResource):
     @asynccontextmanager
     async def _stream(self, spec: CommandSpec) -> AsyncIterator[CommandStream]:
         child = await self._spawn(spec, pipes=True, sink=None, queue=True)
-        proc = _SubprocessStream(child, spec.check)
+        proc = ProcessStream(child, spec.check)
         left_early = False
         try:
             yield proc

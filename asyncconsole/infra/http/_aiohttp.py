@@ -13,7 +13,7 @@ from ..._redact import mask_url
 from ._auth import HttpAuth
 from ._client import DEFAULT_RETRY, BaseHttpClient, RetryOption
 from ._errors import connection_error, timeout_error, tls_error
-from ._types import Headers, HttpResponse
+from ._types import Headers, HttpRequest, HttpResponse
 
 __all__ = ["AiohttpClient", "user_agent"]
 
@@ -131,14 +131,8 @@ class AiohttpClient(BaseHttpClient):
                 self._timeouts[total] = cached
         return cached
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        timeout: float,  # noqa: ASYNC109
-    ) -> HttpResponse:
+    async def _send(self, request: HttpRequest, timeout: float) -> HttpResponse:  # noqa: ASYNC109
+        method, url, body = request.method, request.url, request.body
         session = self._session
         if session is None:
             raise RuntimeError("AiohttpClient is closed")
@@ -157,7 +151,7 @@ class AiohttpClient(BaseHttpClient):
             async with session.request(
                 method,
                 target,
-                headers=headers or None,
+                headers=request.headers.raw_items() or None,
                 data=body or None,
                 timeout=self._timeout(timeout),
             ) as resp:

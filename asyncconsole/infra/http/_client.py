@@ -281,26 +281,30 @@ class BaseHttpClient(AsyncResource, abc.ABC):
                 ).encode()
                 if not _has(hdrs, "content-type"):
                     hdrs["Content-Type"] = "application/x-www-form-urlencoded"
-        limit = self.timeout if timeout is None else timeout
-        if not isinstance(limit, int | float) or not 0 < limit < float("inf"):
-            # aiohttp reads 0 as "no timeout": never unbounded
+        if timeout is None:
+            limit = self.timeout  # checked once, by the constructor
+        elif isinstance(timeout, int | float) and 0 < timeout < float("inf"):
+            limit = float(timeout)
+        else:  # aiohttp reads 0 as "no timeout": never unbounded
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         rfs = self.raise_for_status if raise_for_status is None else raise_for_status
         policy = self._policy(method, retry)
-        op = (
-            _SAFE_OP
-            if method in SAFE_METHODS or retry is True or isinstance(retry, RetryPolicy)
-            else _UNSAFE_OP
-        )
+        if method in SAFE_METHODS or retry is True or isinstance(retry, RetryPolicy):
+            op = _SAFE_OP
+        else:
+            op = _UNSAFE_OP
         auth = self.auth
         send = self._send
+        # A tuple is Headers' cheapest input (no mapping checks): this is the hottest path.
+        sent_headers = Headers(tuple(hdrs.items()) if hdrs else ())
 
         async def attempt(left: float | None) -> HttpResponse:
-            sent: Mapping[str, str] = hdrs
+            request = HttpRequest(method, url, sent_headers, body)
             if auth is not None:
                 # Signed per attempt: a retry gets a fresh date and signature.
-                sent = await auth.headers_for(HttpRequest(method, url, Headers(hdrs), body))
-            response = await send(method, url, sent, body, limit if left is None else left)
+                signed = await auth.headers_for(request)
+                request = HttpRequest(method, url, Headers(signed), body)
+            response = await send(request, limit if left is None else left)
             if policy is not None and response.status in TRANSIENT_STATUSES:
                 raise _TransientStatus(response)
             return response
@@ -310,7 +314,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
                 op,
                 self._action(method, url),
                 attempt,
-                timeout=float(limit),
+                timeout=limit,
                 retry=policy,
                 reconcile=reconcile,
                 describe=_status_of,
@@ -363,14 +367,7 @@ class BaseHttpClient(AsyncResource, abc.ABC):
         return _as_policy(retry, self.retry or DEFAULT_RETRY)
 
     @abc.abstractmethod
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        timeout: float,  # noqa: ASYNC109
-    ) -> HttpResponse:
+    async def _send(self, request: HttpRequest, timeout: float) -> HttpResponse:  # noqa: ASYNC109
         """Send one request and read the whole response; translate failures to HttpError."""
 
 

@@ -216,17 +216,12 @@ class FakeHttpClient(BaseHttpClient):
 
         return [r for r in self.requests if r.method == method and unquote(r.path) == path]
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        timeout: float,  # noqa: ASYNC109
-    ) -> HttpResponse:
-        sent = dict(self.default_headers)
-        sent.update(headers)
-        request = HttpRequest(method, url, Headers(sent), body)
+    async def _send(self, request: HttpRequest, timeout: float) -> HttpResponse:  # noqa: ASYNC109
+        method, url = request.method, request.url
+        if self.default_headers:
+            sent = dict(self.default_headers)
+            sent.update(request.headers.raw_items())
+            request = HttpRequest(method, url, Headers(sent), request.body)
         self.requests.append(request)
         started = self.clock.monotonic()
 
