@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "HttpContractHandler": ".infra.http._contract",
     "HttpHandlerServer": ".infra.http._server",
     "HttpRouter": ".infra.http._fake",
+    "LoadModel": ".testing._opensearch",
     "MALFORMED_ANSWERS": ".testing._faults",
     "MalformedAnswer": ".testing._faults",
     "MuteServer": ".testing._faults",
