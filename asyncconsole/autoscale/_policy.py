@@ -304,6 +304,8 @@ class TargetHealthPolicy:
     def _judge(self, n: int, now: float, observation: Observation) -> Proposal:
         unit = observation.progress.unit if observation.progress is not None else "items"
         window = [s for s in self._samples if s.end > now - self.rejection_window]
+        # Levels (CPU, throughput) are averaged over the cool-down: the count's measurement.
+        recent = [s for s in self._samples if s.end > now - self.cooldown] or self._samples[-1:]
         measured = sum(s.length for s in self._samples)
         counted = window
         if self._stepped_down() and self._samples and window and window[0] is self._samples[0]:
@@ -311,8 +313,8 @@ class TargetHealthPolicy:
             # drain: its rejections say nothing about this count.
             counted = window[1:]
         rejected = sum(s.rejected for s in counted)
-        cpu = _mean([s.cpu for s in window if s.cpu is not None])
-        rate = _mean([s.per_minute for s in window if s.per_minute is not None])
+        cpu = _mean([s.cpu for s in recent if s.cpu is not None])
+        rate = _mean([s.per_minute for s in recent if s.per_minute is not None])
         facts: dict[str, Any] = {
             "workers": n,
             "cpu_percent": cpu,
@@ -330,10 +332,10 @@ class TargetHealthPolicy:
             )
         if cpu is not None and cpu > self.target_cpu + self.cpu_band:
             limit = self.target_cpu + self.cpu_band
-            return self._too_many(n, now, "cpu", f"CPU {cpu:.0f}% > {limit:.0f}%", window, facts)
+            return self._too_many(n, now, "cpu", f"CPU {cpu:.0f}% > {limit:.0f}%", recent, facts)
         queued = self._queue_pressure()
         if queued is not None:
-            return self._too_many(n, now, "queue", queued, window, facts)
+            return self._too_many(n, now, "queue", queued, recent, facts)
         before = self._step_from()
         if before is not None and measured >= self.cooldown and rate is not None:
             previous = self._verdicts.get(before)
@@ -349,7 +351,7 @@ class TargetHealthPolicy:
                     now,
                     "throughput",
                     f"{change:+.0%} {unit}/min since {before} workers",
-                    window,
+                    recent,
                     facts,
                 )
         if measured < self.cooldown:
@@ -412,18 +414,22 @@ class TargetHealthPolicy:
                 (
                     n + max(0, room),
                     "cpu",
-                    f"CPU {cpu:.0f}% + {slope:.1f}% a worker would pass {self.target_cpu:.0f}%",
+                    f"one more worker would take CPU from {cpu:.0f}% to {cpu + slope:.0f}% "
+                    f"(> {self.target_cpu:.0f}%)",
                 )
             )
         queue = facts.get("write_queue")
         if queue is not None and queue > self.max_write_queue:
             # Only a draining queue gets here (a full one is pressure): no room until it is.
-            limits.append((n, "queue", f"write queue {queue} > {self.max_write_queue}, draining"))
+            limits.append(
+                (n, "draining", f"write queue {queue} > {self.max_write_queue}, draining")
+            )
         wanted, rule, why = min(limits, key=lambda limit: limit[0])
+        rest = f"{rejected} rejections in {span}, {gain_text}"
         cpu_text = f"CPU {_pct(cpu)} < {self.target_cpu:.0f}%" if cpu is not None else "CPU ?"
-        summary = f"{cpu_text}, {rejected} rejections in {span}, {gain_text}"
         if wanted > n:
-            return Proposal(wanted, "headroom", f"{n} → {wanted}: {summary}", facts)
+            return Proposal(wanted, "headroom", f"{n} → {wanted}: {cpu_text}, {rest}", facts)
+        summary = rest if rule == "cpu" else f"{cpu_text}, {rest}"
         return self._hold(n, rule, f"holding {n}: {why}; {summary}", facts)
 
     # -- pressure ------------------------------------------------------------------------------
@@ -450,7 +456,10 @@ class TargetHealthPolicy:
             # Nothing measured contradicts the estimate: counts above it are too many too.
             self._remember(estimate + 1, now, good=False, rule="estimate")
         if estimate is None:
-            wanted = max(good_below) if good_below else math.floor(n * (1 - self.max_step_down))
+            # Without figures to size the cut: a slowly filling queue is a mild excess (one
+            # worker less), rejections a severe one (as far as a step down goes).
+            fallback = n - 1 if rule == "queue" else math.floor(n * (1 - self.max_step_down))
+            wanted = max(good_below) if good_below else fallback
         else:
             wanted = max(estimate, *good_below) if good_below else estimate
         floor = n - max(1, math.floor(n * self.max_step_down))
