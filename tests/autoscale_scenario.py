@@ -10,9 +10,10 @@ tests (which swap in real metric backends) and the script that draws the guide's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from asyncconsole import FakeClock
 from asyncconsole.autoscale import (
     Autoscaler,
+    IndexingProgress,
     NodeStatsPressure,
     PressureSource,
     ScalingDecision,
@@ -31,6 +33,38 @@ from asyncconsole.services.clusters import Cluster
 from asyncconsole.testing import FakeOpenSearch, FakeWorkerDeployment, LoadModel, SimulatedFleet
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class HoldingClock(FakeClock):
+    """A :class:`FakeClock` that stands still while a task does real I/O (``with clock.hold():``).
+
+    A FakeClock jumps to the next sleeper's wake-up whenever the loop is idle, and a task
+    waiting for a real server leaves the loop idle: the simulated workers would race through
+    minutes of fake time during one Prometheus query. Holding stops the jumps until the I/O is
+    done. (It hooks the clock's private auto-advance step; the tests of the real metric
+    backends are its only users.)
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        super().__init__(start)
+        self._holds = 0
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep fake time where it is inside the block."""
+        self._holds += 1
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            if self._holds == 0:
+                self._drive()
+
+    def _drive(self, turns: int = FakeClock._SETTLE_TURNS) -> None:
+        if self._holds:
+            self._driving = False  # resumed when the hold ends
+            return
+        super()._drive(turns)
 
 
 @dataclass
@@ -50,6 +84,7 @@ class Scenario:
         items: Work items seeded.
         docs_per_item: Documents per work item.
         bulk_interval: Seconds between one worker's bulk requests.
+        replay: Simulate replayers: no work items, throughput is the target's indexing rate.
         start: Wall-clock start of the fake clock.
     """
 
@@ -65,6 +100,7 @@ class Scenario:
     items: int = 6_000
     docs_per_item: int = 6
     bulk_interval: float = 20.0
+    replay: bool = False
     start: datetime = START
 
     @property
@@ -131,6 +167,7 @@ async def simulate(
     on_period: Callable[[Period], Any] | None = None,
     extra: Callable[[FakeOpenSearch, FakeClock], Any] | None = None,
     dry_run: bool = False,
+    clock: FakeClock | None = None,
 ) -> Run:
     """Run ``scenario`` on a fresh fake clock and return its trace.
 
@@ -141,8 +178,9 @@ async def simulate(
         extra: An extra coroutine function ``(target, clock)`` run beside the loop until the
             end (e.g. an exporter feeding a real metrics backend).
         dry_run: The autoscaler only reports.
+        clock: The clock to run on (default a new ``FakeClock`` at ``scenario.start``).
     """
-    clock = FakeClock(scenario.start)
+    clock = clock if clock is not None else FakeClock(scenario.start)
     load = LoadModel(
         capacity=scenario.capacity,
         queue_size=scenario.queue_size,
@@ -158,7 +196,7 @@ async def simulate(
         target,
         workers,
         docs_per_second=scenario.docs_per_second,
-        docs_per_item=scenario.docs_per_item,
+        docs_per_item=None if scenario.replay else scenario.docs_per_item,
         bulk_interval=scenario.bulk_interval,
         tick=scenario.bulk_interval / 10,
     )
@@ -167,11 +205,17 @@ async def simulate(
     autoscaler = Autoscaler(
         workers,
         pressure=pressure(cluster) if pressure is not None else NodeStatsPressure(cluster),
-        progress=WorkingStateProgress(cluster, ".migrations_working_state"),
+        progress=(
+            IndexingProgress(cluster)
+            if scenario.replay
+            else WorkingStateProgress(cluster, ".migrations_working_state")
+        ),
         policy=policy,
         period=scenario.period,
         clock=clock,
         dry_run=dry_run,
+        role="replay" if scenario.replay else "backfill",
+        stop_when_complete=not scenario.replay,
     )
     trace: list[Period] = []
 

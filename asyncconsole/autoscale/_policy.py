@@ -202,6 +202,7 @@ class TargetHealthPolicy:
         self._last_step: tuple[int, int] | None = None  # (from, to) of the last change seen
         self._samples: list[_Sample] = []
         self._verdicts: dict[int, _Verdict] = {}
+        self._blind_cuts = 0  # steps down in a row made without an estimate
 
     def __repr__(self) -> str:
         return (
@@ -363,6 +364,7 @@ class TargetHealthPolicy:
                 facts,
             )
         self._remember(n, now, good=True, rule="measured", per_minute=rate, cpu=cpu)
+        self._blind_cuts = 0
         gain_text, plateau = self._gain(n, rate, unit, facts)
         if plateau:
             self._remember(n + 1, now, good=False, rule="no_gain")
@@ -457,8 +459,11 @@ class TargetHealthPolicy:
             self._remember(estimate + 1, now, good=False, rule="estimate")
         if estimate is None:
             # Without figures to size the cut: a slowly filling queue is a mild excess (one
-            # worker less), rejections a severe one (as far as a step down goes).
-            fallback = n - 1 if rule == "queue" else math.floor(n * (1 - self.max_step_down))
+            # worker less); otherwise bisect: the first cut goes as far as a step down may,
+            # each further one in a row half as far.
+            share = self.max_step_down / 2**self._blind_cuts
+            self._blind_cuts += 1
+            fallback = n - 1 if rule == "queue" else n - max(1, math.floor(n * share))
             wanted = max(good_below) if good_below else fallback
         else:
             wanted = max(estimate, *good_below) if good_below else estimate

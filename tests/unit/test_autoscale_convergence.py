@@ -131,3 +131,19 @@ async def test_the_loop_ends_when_the_backfill_is_complete() -> None:
     assert last.decision.rule == "complete"
     assert len(run.trace) < 100
     assert run.fleet.finished
+
+
+async def test_the_replayer_finds_the_same_limit_from_the_indexing_rate() -> None:
+    # Replayers have no work items: throughput is the target's own indexing rate (docs/min).
+    run = await simulate(Scenario(start_workers=20, periods=12, replay=True))
+    converged = run.first_period_at(8)
+    assert converged is not None, describe(run)
+    assert converged <= 5, describe(run)
+    assert run.crossings(8) == 0, describe(run)
+    assert {p.decision.role for p in run.trace} == {"replay"}
+    tail = run.trace[-3:]
+    assert all(p.rejected == 0 for p in tail), describe(run)
+    for period in tail:
+        assert period.per_minute == pytest.approx(8 * 0.6 * 60, rel=0.1), describe(run)
+    assert run.trace[-1].decision.observation.progress is not None
+    assert run.trace[-1].decision.observation.progress.unit == "docs"

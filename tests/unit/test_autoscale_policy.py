@@ -294,3 +294,19 @@ def test_no_step_up_while_a_queue_left_by_a_larger_count_drains() -> None:
     assert [f(6, queue=q).rule for q in (30, 25, 20)] == ["cooldown", "cooldown", "draining"]
     assert f.proposals[-1].reason.startswith("holding 6: write queue 20 > 10, draining")
     assert f(6, queue=3).rule == "headroom"
+
+
+def test_without_figures_to_size_them_cuts_bisect() -> None:
+    f = feed()
+    f(20, first=True)
+    first = f(20, rejected=20, completed=None)  # no completed count: no estimate
+    assert (first.workers, first.reason) == (10, "20 → 10: 20 write rejections in 60 s")
+    f(10, settled=False)
+    f(10, rejected=9, completed=None)  # the queue the 20 workers filled, draining
+    second = f(10, rejected=5, completed=None)
+    assert (second.workers, second.rule) == (8, "rejections")  # half as far: -25 %
+    f(8, settled=False)
+    third = f(8, rejected=2, completed=None)
+    assert third.rule == "cooldown"
+    fourth = f(8, rejected=1, completed=None)
+    assert fourth.workers == 7  # -12.5 %, at least one worker
