@@ -278,6 +278,11 @@ class TargetHealthPolicy:
         pressure = observation.pressure
         if pressure is None:
             return self._hold(n, "no_data", "no pressure figures: " + _errors(observation))
+        if (pressure.cpu_percent, pressure.write_queue, pressure.write_rejected) == (None,) * 3:
+            # Scaling on an empty reading would be scaling blind.
+            return self._hold(
+                n, "no_data", f"no pressure figures from {pressure.source or 'the source'} yet"
+            )
         if observation.interval is None:
             return self._hold(
                 n, "first", f"first reading: {n} workers, judged from the next period on"

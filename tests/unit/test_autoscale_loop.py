@@ -232,3 +232,42 @@ def test_nonsense_settings_are_refused() -> None:
         Autoscaler(workers, pressure=NodeStatsPressure(cluster), period=0)
     with pytest.raises(ValueError, match="history"):
         Autoscaler(workers, pressure=NodeStatsPressure(cluster), history=0)
+
+
+@pytest.mark.parametrize("kind", ["docker", "ecs", "k8s"])
+async def test_every_deployment_kind_is_scaled_through_the_worker_protocol(
+    cluster: Cluster, clock: FakeClock, kind: str
+) -> None:
+    from asyncconsole.infra.docker import FakeDockerManager
+    from asyncconsole.infra.ecs import FakeECSManager
+    from asyncconsole.infra.kubernetes import FakeK8sManager
+    from asyncconsole.services.workers import (
+        DockerWorkers,
+        EcsWorkers,
+        K8sWorkers,
+        WorkerDeployment,
+    )
+
+    workers: WorkerDeployment
+    if kind == "docker":
+        docker = FakeDockerManager(clock=clock)
+        docker.add_image("rfs:latest")
+        workers = DockerWorkers(docker, role="backfill", session="s", image="rfs:latest")
+    elif kind == "ecs":
+        ecs = FakeECSManager(clock=clock)
+        ecs.add_service("migration", "rfs", desired=0)
+        workers = EcsWorkers(ecs, cluster="migration", service="rfs")
+    else:
+        k8s = FakeK8sManager(clock=clock)
+        k8s.add_deployment("ma", "rfs", replicas=0, labels={"app": "rfs"})
+        workers = K8sWorkers(k8s, namespace="ma", deployment="rfs")
+    await workers.scale(12)
+    autoscaler = Autoscaler(
+        workers,
+        pressure=NodeStatsPressure(cluster),
+        policy=TargetHealthPolicy(min_workers=2, max_workers=8),
+        clock=clock,
+    )
+    decision = await autoscaler.step()
+    assert (decision.current, decision.target, decision.applied) == (12, 8, True)
+    assert (await workers.counts()).desired == 8

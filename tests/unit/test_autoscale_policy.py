@@ -310,3 +310,19 @@ def test_without_figures_to_size_them_cuts_bisect() -> None:
     assert third.rule == "cooldown"
     fourth = f(8, rejected=1, completed=None)
     assert fourth.workers == 7  # -12.5 %, at least one worker
+
+
+def test_an_empty_pressure_reading_is_no_reading() -> None:
+    policy = TargetHealthPolicy()
+    observation = Observation(
+        START,
+        60.0,
+        60.0,
+        WorkerCounts(4, 0, 4, 0),
+        True,
+        Progress(40.0),
+        Pressure(source="prometheus"),
+    )
+    proposal = policy.decide(observation)
+    assert (proposal.workers, proposal.rule) == (4, "no_data")
+    assert proposal.reason == "no pressure figures from prometheus yet"

@@ -147,3 +147,42 @@ def test_metrics_pressure_needs_a_metrics_source(servers: Servers, fakes: Fakes)
     )
     assert result.exit_code == 2
     assert "Metrics source is not set" in result.stderr
+
+
+def test_pressure_from_the_configured_metrics_source(servers: Servers, fakes: Fakes) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    since = datetime.now(UTC) - timedelta(minutes=10)
+    fakes.metrics.add_generated(
+        "target", "opensearch_os_cpu_percent", lambda _t: 35.0, every=1, since=since
+    )
+    config = servers.config(
+        backfill=K8S_BACKFILL, metrics_source={"prometheus": {"endpoint": "http://prom:9090"}}
+    )
+    result = invoke(
+        ["--json", "backfill", "autoscale", "--pressure", "metrics", *FAST],
+        config=config,
+        fakes=fakes,
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = _lines(result.stdout)
+    assert lines[0]["pressure"] == "prometheus"
+    decisions = [line for line in lines if line["event"] == "decision"]
+    assert {d["pressure"]["source"] for d in decisions} == {"prometheus"}
+    assert decisions[-1]["pressure"]["cpu_percent"] == 35.0
+    nothing = invoke(
+        [
+            "--json",
+            "backfill",
+            "autoscale",
+            "--pressure",
+            "metrics",
+            "--metrics-component",
+            "elsewhere",
+            *FAST,
+        ],
+        config=config,
+        fakes=fakes,
+    )
+    held = [line for line in _lines(nothing.stdout) if line["event"] == "decision"][1:]
+    assert {d["rule"] for d in held} == {"no_data"}
