@@ -9,18 +9,20 @@ has the maths):
 2. Keep the count within ``[min_workers, max_workers]``.
 3. **Pressure** on the current count (judged on every settled interval, so it reacts within
    one period): write rejections above ``rejection_tolerance`` in ``rejection_window``, CPU
-   above ``target_cpu + cpu_band``, or, once measured for ``cooldown``, throughput more than
-   ``throughput_drop`` below the smaller count it came from. The count is remembered as too
-   many, and the workers go down to the best estimate of what the target absorbs (at most
-   ``max_step_down`` of them at once).
+   above ``target_cpu + cpu_band``, a write queue over ``max_write_queue`` that is not
+   shrinking or one growing at each of the last three readings, or, once measured for
+   ``cooldown``, throughput more than ``throughput_drop`` below the smaller count it came
+   from. After a step down, the first interval's rejections and a shrinking queue are the
+   larger count's queue draining and do not count. The count is remembered as too many, and
+   the workers go down to the best estimate of what the target absorbs (at most
+   ``max_step_down`` of them at once; without an estimate, cuts in a row bisect).
 4. **Cool-down**: a count is judged good only after ``cooldown`` seconds of settled
    intervals without pressure.
 5. **Gain**: after a step up, the throughput must rise by at least ``min_gain`` of the
    proportional rise; else more workers would not help and the count stays.
 6. **Headroom**: step up by at most ``max_step_up`` (a share of the count, at least one
    worker), no further than the CPU the step is predicted to add allows (``target_cpu``), not
-   while the write queue is over ``max_write_queue``, and never to a count remembered as too
-   many.
+   while a queue left by a larger count drains, and never to a count remembered as too many.
 
 Counts found too many are remembered for ``forget_after`` seconds, twice as long each time
 the same count is found too many again, so the policy probes a limit again only rarely; a
