@@ -1,4 +1,4 @@
-"""``asyncconsole backfill``: describe, start, pause, stop, scale, status, archive, reset."""
+"""``asyncconsole backfill``: describe, start, pause, stop, scale, status, archive, reset, autoscale."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._app import state_of
+from ._autoscale import autoscale_command
 from ._output import emit, format_eta, progress_bar, spinner, status_lines
 from ._params import Duration
 from ._run import run_with_env
@@ -297,3 +298,6 @@ def reset(
 
     result = run_with_env(state, body, needs=("backfill",), env=env)
     emit(state, result.to_dict(), result.render())
+
+
+backfill.add_command(autoscale_command("backfill"))

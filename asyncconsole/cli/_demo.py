@@ -37,6 +37,12 @@ __all__ = ["demo"]
     show_default=True,
     help="Simulated worker speed factor.",
 )
+@click.option(
+    "--autoscale",
+    is_flag=True,
+    help="Add an autoscaled backfill step: simulated workers load a target with a write "
+    "capacity and the autoscaler finds how many it absorbs.",
+)
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -44,6 +50,7 @@ def demo(
     use_docker: bool | None,
     workdir: Path | None,
     speed: float,
+    autoscale: bool,
 ) -> None:
     """Start a local migration environment on loopback and run a short migration on it.
 
@@ -70,6 +77,7 @@ def demo(
                 verbose=state.verbose,
                 interactive=state.progress,
                 on_done=lambda _report: done.append(True),
+                autoscale=autoscale,
             )
         )
     except KeyboardInterrupt:

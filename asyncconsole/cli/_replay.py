@@ -1,4 +1,4 @@
-"""``asyncconsole replay``: describe, start, stop, scale, status."""
+"""``asyncconsole replay``: describe, start, stop, scale, status, autoscale."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._app import state_of
+from ._autoscale import autoscale_command
 from ._output import emit, status_lines
 from ._run import run_with_env
 
@@ -121,3 +122,6 @@ def status(ctx: click.Context) -> None:
 
     report = run_with_env(state, body, needs=("replay",))
     emit(state, report.to_dict(), lambda: status_lines(report.render(), report.status.value))
+
+
+replay.add_command(autoscale_command("replay"))

@@ -27,6 +27,7 @@ import yaml
 
 from .._clock import Clock, SystemClock
 from .._resource import AsyncResource
+from ._autoscale import AutoscaleDemo
 from ._metrics import MetricsFeed
 from ._prometheus import DemoPrometheusServer
 from ._sample import SAMPLE_INDICES, sample_documents, work_item_documents, work_item_ids
@@ -92,6 +93,8 @@ class DemoEnvironment(AsyncResource):
         session: The backfill session name (working-state index suffix and container label);
             default a fresh ``demo-xxxxxx``.
         clock: Time source of the servers and simulations.
+        autoscale: Give the target a write capacity (a ``LoadModel``) for the autoscaled
+            backfill step (:attr:`autoscale`, its settings).
 
     Attributes (once open):
         source, target: The ``FakeOpenSearchServer`` clusters.
@@ -115,10 +118,12 @@ class DemoEnvironment(AsyncResource):
         speed: float = 1.0,
         session: str | None = None,
         clock: Clock | None = None,
+        autoscale: bool = False,
     ) -> None:
         if not speed > 0:
             raise ValueError(f"speed must be positive, not {speed!r}")
         self.speed = speed
+        self.autoscale = AutoscaleDemo(speed=speed) if autoscale else None
         self.session = session or f"demo-{secrets.token_hex(3)}"
         self.clock: Clock = clock or SystemClock()
         self.worker_mode: WorkerMode = "docker" if use_docker else "simulated"
@@ -194,7 +199,10 @@ class DemoEnvironment(AsyncResource):
             snapshot_duration=self.snapshot_duration,
         )
         self.target = FakeOpenSearchServer(
-            cluster_name="demo-target", version="2.15.0", clock=self.clock
+            cluster_name="demo-target",
+            version="2.15.0",
+            clock=self.clock,
+            load=self.autoscale.load() if self.autoscale is not None else None,
         )
         self.kube = FakeKubernetesApiServer(converge_delay=self.pod_start_delay, clock=self.clock)
         self.prometheus = DemoPrometheusServer(clock=self.clock)

@@ -71,8 +71,9 @@ class DemoScript:
 
     @property
     def steps(self) -> list[tuple[str, str, Callable[[], Awaitable[str]]]]:
-        """``(name, title, step)`` in order."""
-        return [
+        """``(name, title, step)`` in order (``autoscale`` only when the environment has its
+        settings)."""
+        steps: list[tuple[str, str, Callable[[], Awaitable[str]]]] = [
             ("check", "Check every component at once", self.check),
             ("source", "Look at the source cluster", self.source),
             ("snapshot", "Snapshot the source", self.snapshot),
@@ -83,6 +84,16 @@ class DemoScript:
             ("replay", "Replayer: start, status, stop", self.replay),
             ("stop", "Stop the backfill and archive its working state", self.stop),
         ]
+        if self.demo.autoscale is not None:
+            steps.insert(
+                6,
+                (
+                    "autoscale",
+                    "Autoscaled backfill: find the workers the target absorbs",
+                    self.autoscale,
+                ),
+            )
+        return steps
 
     async def run(self) -> Report:
         """Run every step; the report has one outcome per step that ran."""
@@ -270,6 +281,12 @@ class DemoScript:
             f"({deep.percentage_completed:.0f}%) by {self.demo.worker_mode} workers in {took:.1f} s"
         )
 
+    async def autoscale(self) -> str:
+        from ._autoscale import autoscaled_backfill
+
+        assert self.demo.autoscale is not None
+        return await autoscaled_backfill(self.demo, self.env, self.console, self.demo.autoscale)
+
     async def verify(self) -> str:
         source, target = self.env.source_cluster, self.env.target_cluster
         assert source is not None
@@ -370,6 +387,7 @@ async def run_demo(
     interactive: bool | None = None,
     verbose: int = 0,
     on_done: Callable[[Report], None] | None = None,
+    autoscale: bool = False,
 ) -> int:
     """Start the demo environment on 127.0.0.1 and run a short migration on it, live.
 
@@ -387,6 +405,8 @@ async def run_demo(
         verbose: ``>= 2`` logs the SDK's operations.
         on_done: Called with the steps' report when the run has ended (before waiting, with
             ``keep_running``).
+        autoscale: Add the autoscaled backfill step: a target with a write capacity, simulated
+            workers loading it through ``_bulk``, and the autoscaler finding how many it absorbs.
 
     Returns:
         The exit code: 0 when every step succeeded, 1 otherwise.
@@ -407,7 +427,9 @@ async def run_demo(
         docker, why = reason is None, reason or ""
     report: Report | None = None
     try:
-        async with DemoEnvironment(workdir=workdir, use_docker=docker, speed=speed) as demo:
+        async with DemoEnvironment(
+            workdir=workdir, use_docker=docker, speed=speed, autoscale=autoscale
+        ) as demo:
             _print_header(console, demo, why, kept=workdir is not None)
             async with demo.environment() as env:
                 script = DemoScript(demo, env, console, poll=max(0.05, 0.4 / max(speed, 1.0)))

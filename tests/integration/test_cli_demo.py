@@ -574,6 +574,10 @@ def test_every_command_of_the_cli_is_exercised() -> None:
     elsewhere = {
         # starts its own environment: tests/unit/test_demo_run.py, tests/integration/test_demo.py
         "demo",
+        # JSON Lines (not one document), until stopped: tests/unit/test_cli_autoscale.py and,
+        # as a process stopped by Ctrl-C and SIGTERM, tests/integration/test_cli_autoscale_signals.py
+        "backfill autoscale",
+        "replay autoscale",
         # servers that run until stopped: tests/integration/test_cli_process.py and
         # tests/integration/test_fake_opensearch_standalone.py run them as processes
         "testing kubernetes",

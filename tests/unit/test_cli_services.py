@@ -335,8 +335,9 @@ def test_demo_forwards_every_option_to_run_demo(
 
     monkeypatch.setattr(module, "run_demo", run_demo)
     args = ["--json", "demo", "--keep-running", "--no-docker", "--workdir", str(tmp_path)]
-    result = invoke([*args, "--speed", "2"])
+    result = invoke([*args, "--speed", "2", "--autoscale"])
     assert result.exit_code == 0, result.output
+    assert seen["autoscale"] is True
     assert seen["keep_running"] is True
     assert seen["use_docker"] is False
     assert seen["workdir"] == tmp_path

@@ -101,6 +101,30 @@ async def test_run_demo_json_summary_and_temporary_workdir(
     assert not Path(summary["config_file"]).parent.exists()  # the temporary workdir is gone
 
 
+async def test_the_autoscaled_step_scales_the_deployment_from_the_targets_pressure(
+    tmp_path: Path,
+) -> None:
+    console, out = _console()
+    code = await run_demo(
+        use_docker=False, workdir=tmp_path, console=console, speed=4.0, autoscale=True
+    )
+    text = out.getvalue()
+    assert code == 0, text
+    steps = [*STEPS[:6], "autoscale", *STEPS[6:]]
+    for number in range(1, len(steps) + 1):
+        assert f"{number}/{len(steps)}" in text
+    assert "Autoscaled backfill: find the workers the target absorbs" in text
+    assert "6 workers is the most it absorbs" in text
+    # Real time (faster), so the exact path varies; the loop starts from the configured 2
+    # workers and steps up from the target's figures, each decision with its reason.
+    assert "first reading: 2 workers" in text
+    assert "2 → 3: CPU " in text
+    assert "autoscaled 2 → " in text
+    assert "all 5,000 documents are on the target" in text
+    # the autoscaled session's working state was the one loaded; the main one was archived
+    assert list((tmp_path / "backfill_working_state").glob("working_state_backup_*.json"))
+
+
 async def test_keep_running_serves_until_cancelled(tmp_path: Path) -> None:
     console, out = _console()
     async with asyncio.TaskGroup() as tg:

@@ -17,7 +17,7 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
-PAGES = ["testing.md", "guides/environment.md", "guides/metrics.md"]
+PAGES = ["testing.md", "guides/environment.md", "guides/metrics.md", "guides/autoscaling.md"]
 
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.M | re.S)
 _RUN_MAIN = "asyncio.run(main())"

@@ -4,6 +4,7 @@ and its working-state seeder."""
 from __future__ import annotations
 
 from ._engine import FakeOpenSearch
+from ._load import LoadModel
 from ._server import FakeOpenSearchServer
 from ._types import RecordedRequest
 from ._working_state import (
@@ -17,6 +18,7 @@ __all__ = [
     "WORKING_STATE_INDEX",
     "FakeOpenSearch",
     "FakeOpenSearchServer",
+    "LoadModel",
     "RecordedRequest",
     "WorkItem",
     "WorkItemState",

@@ -15,6 +15,7 @@ from ..._clock import Clock
 from ._documents import DocumentApi
 from ._errors import ApiError, RawError
 from ._index import Index
+from ._load import LoadModel
 from ._routes import Call, Reply, Router
 from ._search import SearchEngine
 from ._settings import parse_time
@@ -59,8 +60,10 @@ class OpenSearchApi:
         snapshot_bytes_per_second: float | None,
         serverless: str | None = None,
         near_real_time: bool = True,
+        load: LoadModel | None = None,
     ) -> None:
         self.store = Store(clock, near_real_time=near_real_time)
+        self.load = load if load is not None else LoadModel()
         self.serverless = serverless
         self.search = SearchEngine(self.store)
         self.documents = DocumentApi(self.store)
@@ -76,9 +79,23 @@ class OpenSearchApi:
         self.cluster_name = cluster_name
         self.clock = clock
         self.router = Router()
-        from . import _api_cluster, _api_documents, _api_indices, _api_search, _api_snapshots
+        from . import (
+            _api_cluster,
+            _api_documents,
+            _api_indices,
+            _api_nodes,
+            _api_search,
+            _api_snapshots,
+        )
 
-        for group in (_api_cluster, _api_indices, _api_documents, _api_search, _api_snapshots):
+        for group in (
+            _api_cluster,
+            _api_indices,
+            _api_documents,
+            _api_search,
+            _api_snapshots,
+            _api_nodes,
+        ):
             group.register(self.router, self)
 
     async def handle(self, request: Call) -> Reply:
@@ -144,6 +161,21 @@ class OpenSearchApi:
             for index in indices:
                 await index.wait_for_refresh()
         return False
+
+    NODE_NAME = "fake-node-1"
+    """The one node's name (``GET /`` and ``_nodes``)."""
+    NODE_ID = "fake-node-id"
+    """The one node's id (the key of ``_nodes/stats``'s ``nodes``)."""
+
+    def admit_write(self, index: str, docs: int) -> tuple[str, str] | None:
+        """The write thread pool's answer to one bulk task (see :class:`LoadModel`)."""
+        admission = self.load.admit(docs, self.clock.monotonic(), index=index, node=self.NODE_NAME)
+        if admission.accepted:
+            return None
+        if self.distribution == "opensearch":
+            return "rejected_execution_exception", admission.reason
+        reason = admission.reason.replace("OpenSearch", "Es").replace("opensearch", "elasticsearch")
+        return "es_rejected_execution_exception", reason
 
     def now_ms(self) -> int:
         """Clock time in epoch milliseconds."""

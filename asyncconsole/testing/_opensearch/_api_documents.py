@@ -119,7 +119,10 @@ def register(router: Router, api: OpenSearchApi) -> None:
     async def bulk(call: Call) -> Reply:
         policy = api.refresh_policy(call)
         body, touched = api.documents.bulk(
-            call.get("index"), call.body, require_alias=call.flag("require_alias")
+            call.get("index"),
+            call.body,
+            require_alias=call.flag("require_alias"),
+            admit=api.admit_write,
         )
         if await api.apply_refresh(policy, touched):
             for item in body["items"]:

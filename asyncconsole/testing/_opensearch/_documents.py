@@ -8,7 +8,8 @@ or an external version that is not newer all answer 409 ``version_conflict_engin
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +17,24 @@ from ._errors import ApiError
 from ._index import PRIMARY_TERM, Index, StoredDoc, new_id
 from ._store import Store
 
-__all__ = ["BULK_META_KEYS", "DocumentApi", "Precondition", "WriteResult", "validation_error"]
+__all__ = [
+    "BULK_META_KEYS",
+    "Admit",
+    "DocumentApi",
+    "Precondition",
+    "WriteResult",
+    "validation_error",
+]
 
 BULK_META_KEYS = frozenset(
     {"_index", "_id", "op_type", "if_seq_no", "if_primary_term", "version", "version_type",
      "require_alias", "retry_on_conflict"}
 )  # fmt: skip
 _VERSION_TYPES = {"internal", "external", "external_gte"}
+
+Admit = Callable[[str, int], "tuple[str, str] | None"]
+"""A write thread pool's decision on one shard-level task (index, documents): None when it
+runs, else the error ``(type, reason)`` its items get with status 429."""
 
 
 def validation_error(*problems: str) -> ApiError:
@@ -350,9 +362,18 @@ class DocumentApi:
     # ------------------------------------------------------------------ bulk
 
     def bulk(
-        self, default_index: str | None, payload: bytes, *, require_alias: bool = False
+        self,
+        default_index: str | None,
+        payload: bytes,
+        *,
+        require_alias: bool = False,
+        admit: Admit | None = None,
     ) -> tuple[dict[str, Any], list[Index]]:
         """``_bulk``: NDJSON ``index``/``create``/``delete``/``update`` actions.
+
+        ``admit`` (the node's write thread pool) sees one task per target index, in order of
+        first appearance, before anything is written; the items of a rejected task answer 429
+        and are not applied, as OpenSearch does when the write queue is full.
 
         Returns the response and the indices written to (for ``refresh``).
         """
@@ -385,12 +406,33 @@ class DocumentApi:
             parsed.append((action, meta, source_line, position))
         if any(not meta.get("_index", default_index) for _, meta, _, _ in parsed):
             raise validation_error("index is missing")
+        refused: dict[str, tuple[str, str]] = {}
+        if admit is not None:
+            tasks = Counter(str(meta.get("_index", default_index)) for _, meta, _, _ in parsed)
+            for name, docs in tasks.items():
+                verdict = admit(name, docs)
+                if verdict is not None:
+                    refused[name] = verdict
         for action, meta, source_line, _line in parsed:
             index_name = str(meta.get("_index", default_index))
             raw_id = meta.get("_id")
             doc_id = str(raw_id) if raw_id is not None else None
             if action == "index" and str(meta.get("op_type", "index")) == "create":
                 action = "create"
+            if index_name in refused:
+                error_type, reason = refused[index_name]
+                errors = True
+                items.append(
+                    {
+                        action: {
+                            "_index": index_name,
+                            "_id": doc_id if doc_id is not None else new_id(),
+                            "status": 429,
+                            "error": {"type": error_type, "reason": reason},
+                        }
+                    }
+                )
+                continue
             item = self._bulk_item(
                 action,
                 index_name,

@@ -25,6 +25,7 @@ from ._errors import ApiError, error_body
 from ._faults import FaultRules
 from ._filter_path import apply_filter_path
 from ._index import Index, new_id
+from ._load import LoadModel
 from ._types import RecordedRequest
 from ._working_state import (
     WorkItem,
@@ -65,8 +66,15 @@ class FakeOpenSearch:
     (create/get/delete/open/close, settings, mappings, aliases, ``_resolve/index``),
     documents, ``_bulk``, ``_refresh``, ``_count``, ``_search`` (a query DSL subset, sort,
     ``_source``, aggregations), scroll, ``_delete_by_query``, ``_reindex``, ``_tasks``,
-    ``_cat/indices`` and ``_cat/aliases``, ``_stats``, and ``_snapshot`` repositories and
-    snapshots whose progress advances with ``clock``. ``docs/testing.md`` lists what it
+    ``_cat/indices`` and ``_cat/aliases``, ``_stats``, ``_nodes/stats``, and ``_snapshot``
+    repositories and snapshots whose progress advances with ``clock``.
+
+    **Write load**: ``load`` (a :class:`LoadModel`) gives the node a capacity in documents
+    per second and a ``write`` thread pool; each ``_bulk`` request is one task per target
+    index, and a task arriving at a full queue is rejected: its items answer 429
+    ``rejected_execution_exception`` (``es_rejected_execution_exception`` for
+    ``distribution="elasticsearch"``). ``_nodes/stats`` reports the CPU and thread-pool
+    figures that follow from the bulk rate. By default the capacity is unlimited. ``docs/testing.md`` lists what it
     serves and how it differs from OpenSearch. Scores are always 1.0.
 
     Data helpers (:meth:`create_index`, :meth:`bulk_load`, :meth:`seed_working_state`, ...)
@@ -89,6 +97,7 @@ class FakeOpenSearch:
             type probe fails the way that collection type makes it fail.
         near_real_time: False makes every write searchable at once (an opt-out for tests that
             are about something else; real clusters never behave so).
+        load: The node's write capacity, thread pool and CPU (unlimited by default).
     """
 
     def __init__(
@@ -105,6 +114,7 @@ class FakeOpenSearch:
         request_log_limit: int = 10_000,
         serverless: str | None = None,
         near_real_time: bool = True,
+        load: LoadModel | None = None,
     ) -> None:
         if distribution not in {"opensearch", "elasticsearch"}:
             raise ValueError("distribution must be 'opensearch' or 'elasticsearch'")
@@ -120,6 +130,7 @@ class FakeOpenSearch:
             snapshot_bytes_per_second=snapshot_bytes_per_second,
             serverless=serverless,
             near_real_time=near_real_time,
+            load=load,
         )
         self._auth = make_authenticator(auth)
         self._rules = FaultRules(latency)
@@ -127,6 +138,11 @@ class FakeOpenSearch:
 
     def __repr__(self) -> str:
         return f"<FakeOpenSearch {len(self.api.store.indices)} indices>"
+
+    @property
+    def load(self) -> LoadModel:
+        """The node's write load model (capacity, write thread pool, CPU)."""
+        return self.api.load
 
     @property
     def near_real_time(self) -> bool:

@@ -10,7 +10,8 @@ successors are new items. Times are epoch seconds.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,16 +184,20 @@ def _put_item(index: Index, item: WorkItem, times: _Times) -> None:
     index.put(item.id, doc, size=180, infer=False)
 
 
-def _open_items(index: Index, now: int, *, unclaimed_only: bool) -> list[str]:
-    out = []
-    for doc_id, doc in index.docs.items():
+def _open_items(index: Index, now: int, *, leased: bool) -> Iterator[str]:
+    """Open work items whose lease is live (``leased``) or expired, lazily: callers stop at
+    the count they need, so a long backfill does not rescan every item.
+
+    A refresh moves a rewritten document to the end of ``index.docs``, so leased items sit
+    at the end (they are looked for from there) and never-claimed ones at the start.
+    """
+    docs = index.docs.items()
+    for doc_id, doc in reversed(docs) if leased else docs:
         source = doc.source
         if doc_id == "shard_setup" or "completedAt" in source or "successor_items" in source:
             continue
-        if unclaimed_only and source.get("expiration", 0) >= now:
-            continue
-        out.append(doc_id)
-    return out
+        if (source.get("expiration", 0) >= now) is leased:
+            yield doc_id
 
 
 def complete_work_items(store: Store, count: int, *, session: str | None = None) -> int:
@@ -201,10 +206,9 @@ def complete_work_items(store: Store, count: int, *, session: str | None = None)
     if index is None or count <= 0:
         return 0
     now = int(store.clock.now().timestamp())
-    open_ids = _open_items(index, now, unclaimed_only=False)
-    in_progress = [i for i in open_ids if index.docs[i].source.get("expiration", 0) >= now]
-    unclaimed = [i for i in open_ids if index.docs[i].source.get("expiration", 0) < now]
-    chosen = (in_progress + unclaimed)[:count]
+    chosen = list(itertools.islice(_open_items(index, now, leased=True), count))
+    if len(chosen) < count:
+        chosen += itertools.islice(_open_items(index, now, leased=False), count - len(chosen))
     for doc_id in chosen:
         source = dict(index.docs[doc_id].source)
         source.update(completedAt=now, leaseHolderId=source.get("leaseHolderId", "fake-rfs-worker"))
@@ -221,7 +225,7 @@ def claim_work_items(
     if index is None or count <= 0:
         return 0
     now = int(store.clock.now().timestamp())
-    chosen = _open_items(index, now, unclaimed_only=True)[:count]
+    chosen = list(itertools.islice(_open_items(index, now, leased=False), count))
     for doc_id in chosen:
         source = dict(index.docs[doc_id].source)
         source.update(

@@ -47,16 +47,17 @@ NOT_CLAIMED: dict[str, str] = {
         "accepts any value"
     ),
     "statistics the fake does not keep": (
-        "index stats beyond docs, store, indexing and refresh, and _cat/indices columns beyond "
-        "the served ones, answer 400 (their short aliases are dropped as unknown headers)"
+        "index stats beyond docs, store, indexing and refresh, node stats beyond indices, os, "
+        "process, jvm, thread_pool and fs, and _cat/indices columns beyond the served ones, "
+        "answer 400 (their short aliases are dropped as unknown headers)"
     ),
     "several nodes": (
         "one node: replicas stay unassigned (yellow) and waits for more active shards time out"
     ),
     "deprecation warnings": "the Warning header OpenSearch adds for deprecated usage is not sent",
     "other endpoints": (
-        "endpoints outside docs/testing.md (_nodes, _ingest, _restore, templates, PIT, "
-        "security...) answer no handler found"
+        "endpoints outside docs/testing.md (_nodes other than _nodes/stats, _ingest, _restore, "
+        "templates, PIT, security...) answer no handler found"
     ),
 }
 

@@ -54,9 +54,9 @@ async def test_a_wrong_method_is_405_naming_the_allowed_ones(api: Api) -> None:
 
 
 async def test_an_endpoint_the_fake_does_not_serve_has_no_handler(api: Api) -> None:
-    reply = await api("GET", "/_nodes/stats")
+    reply = await api("GET", "/_nodes/hot_threads")
     assert reply.status == 400
-    assert reply.reason == "no handler found for uri [/_nodes/stats] and method [GET]"
+    assert reply.reason == "no handler found for uri [/_nodes/hot_threads] and method [GET]"
 
 
 async def test_a_body_needs_a_json_content_type(api: Api) -> None:
