@@ -9,9 +9,11 @@ alike: when fake time passes a deadline, the block is cancelled and raises ``Tim
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
@@ -168,6 +170,7 @@ class FakeClock:
         self._seq = itertools.count()
         self._sleepers = 0
         self._driving = False
+        self._holds = 0
         self.sleeps: list[float] = []
 
     def monotonic(self) -> float:
@@ -195,6 +198,21 @@ class FakeClock:
 
     def timeout(self, seconds: float | None) -> TimeoutScope:
         return _FakeTimeout(self, None if seconds is None else self._t + seconds)
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep fake time where it is inside the block, however idle the loop gets.
+
+        For a task doing real I/O among fake sleepers (a query to a real server in a simulated
+        run): without it, the other tasks' sleeps would make time jump while it waits.
+        """
+        self._holds += 1
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            if self._holds == 0 and self._sleepers > 0 and self.auto_advance:
+                self._drive()
 
     async def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds``, waking sleepers and firing deadlines that fall
@@ -238,6 +256,9 @@ class FakeClock:
 
     def _drive(self, turns: int = _SETTLE_TURNS) -> None:
         """Auto-advance: after a few loop turns, jump to the next due time while anyone sleeps."""
+        if self._holds:
+            self._driving = False  # resumed when the hold ends
+            return
         if self._driving and turns == self._SETTLE_TURNS:
             return
         self._driving = True

@@ -10,10 +10,9 @@ tests (which swap in real metric backends) and the script that draws the guide's
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,35 +35,8 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class HoldingClock(FakeClock):
-    """A :class:`FakeClock` that stands still while a task does real I/O (``with clock.hold():``).
-
-    A FakeClock jumps to the next sleeper's wake-up whenever the loop is idle, and a task
-    waiting for a real server leaves the loop idle: the simulated workers would race through
-    minutes of fake time during one Prometheus query. Holding stops the jumps until the I/O is
-    done. (It hooks the clock's private auto-advance step; the tests of the real metric
-    backends are its only users.)
-    """
-
-    def __init__(self, start: datetime | None = None) -> None:
-        super().__init__(start)
-        self._holds = 0
-
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[None]:
-        """Keep fake time where it is inside the block."""
-        self._holds += 1
-        try:
-            yield
-        finally:
-            self._holds -= 1
-            if self._holds == 0:
-                self._drive()
-
-    def _drive(self, turns: int = FakeClock._SETTLE_TURNS) -> None:
-        if self._holds:
-            self._driving = False  # resumed when the hold ends
-            return
-        super()._drive(turns)
+    """A :class:`FakeClock` whose ``hold()`` the simulation uses around real I/O (kept as a
+    name for the scenario's clock)."""
 
 
 @dataclass

@@ -121,3 +121,19 @@ async def test_the_orchestrator_times_out_on_its_clock() -> None:
     assert statuses == {"long wait": "timed_out", "own timeout": "timed_out", "quick": "ok"}
     assert orch.outcomes["own timeout"].duration == 5
     assert clock.monotonic() == 60
+
+
+async def test_a_hold_keeps_fake_time_still_during_real_io() -> None:
+    clock = FakeClock()
+    seen: list[float] = []
+
+    async def sleeper() -> None:
+        await clock.sleep(60)
+
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(sleeper())
+        with clock.hold():
+            await asyncio.sleep(0.02)  # real I/O: the loop is idle, yet time stands still
+            seen.append(clock.monotonic())
+    assert seen == [0]
+    assert clock.monotonic() == 60
