@@ -3,7 +3,7 @@
 ``OpenSearchApi.handle`` answers one decoded request with ``(status, body)``; bodies are
 JSON-able objects (sent as JSON), ``str`` (sent as text, for ``_cat``) or ``None``. The routes
 live with their API group (``_api_cluster``, ``_api_indices``, ``_api_documents``,
-``_api_search``, ``_api_snapshots``); shared parameter handling lives here.
+``_api_search``, ``_msearch``, ``_api_snapshots``); shared parameter handling lives here.
 """
 
 from __future__ import annotations
@@ -76,9 +76,23 @@ class OpenSearchApi:
         self.cluster_name = cluster_name
         self.clock = clock
         self.router = Router()
-        from . import _api_cluster, _api_documents, _api_indices, _api_search, _api_snapshots
+        from . import (
+            _api_cluster,
+            _api_documents,
+            _api_indices,
+            _api_search,
+            _api_snapshots,
+            _msearch,
+        )
 
-        for group in (_api_cluster, _api_indices, _api_documents, _api_search, _api_snapshots):
+        for group in (
+            _api_cluster,
+            _api_indices,
+            _api_documents,
+            _api_search,
+            _msearch,
+            _api_snapshots,
+        ):
             group.register(self.router, self)
 
     async def handle(self, request: Call) -> Reply:
