@@ -121,6 +121,8 @@ class DelayLine(AsyncResource):
             await self._relay(client_in, client_out)
         except (ConnectionError, OSError):
             pass  # either side went away: the other is closed below
+        except asyncio.CancelledError:
+            pass  # the line is closing (this task is the server's callback: it must not raise)
         finally:
             self._connections.discard(task)
             client_out.close()
