@@ -1,24 +1,42 @@
-"""Orchestrator overhead against a bare ``asyncio.TaskGroup`` + ``Semaphore``, and its latency.
+"""Orchestrator cost at scale against a bare ``asyncio.TaskGroup`` (+ ``Semaphore``).
 
-1. 10,000 trivial operations, max_concurrency=100: wall time ratio orchestrator / bare <= 2.0.
-2. 100 operations that each sleep 200 ms, no limit: wall time <= 1.5 x 200 ms.
+1. 1k, 10k and 100k trivial operations, ``max_concurrency=100``: per-operation cost
+   (submitting included) of the orchestrator and of a bare TaskGroup + Semaphore doing the same
+   work, measured in alternating rounds; the verdict is the median of the per-round ratios.
+   Budgets: <= 1.2 x bare at every size; the orchestrator's per-op cost flat (100k within
+   10 % of 1k); its peak memory (``tracemalloc``) <= the bare version's.
+2. ``run_checks`` (what ``env.check()`` runs) with 1k, 10k and 100k trivial checks, each
+   with its 10 s timeout, against a bare TaskGroup whose children each enter
+   ``asyncio.timeout(10)``: the same budgets.
+3. 100 operations that each sleep 200 ms, no limit: wall time <= 1.5 x 200 ms.
 
-Run: ``.venv/bin/python -m benchmarks.bench_orchestrator``.
+Run: ``.venv/bin/python -m benchmarks.bench_orchestrator`` (``--quick``: fewer rounds).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
 
 from asyncconsole import Orchestrator
+from asyncconsole.environment._check import run_checks
 
 from ._util import median_seconds, report
 
-TRIVIAL_OPS = 10_000
+SIZES = (1_000, 10_000, 100_000)
 CONCURRENCY = 100
+CHECK_TIMEOUT = 10.0
 SLEEP_OPS = 100
 SLEEP = 0.2
+RATIO_BUDGET = 1.2
+FLAT_BUDGET = 1.10
 
 
 async def trivial(i: int) -> int:
@@ -26,12 +44,20 @@ async def trivial(i: int) -> int:
     return i
 
 
+async def check() -> str:
+    await asyncio.sleep(0)
+    return "ok"
+
+
 async def sleeper(i: int) -> int:
     await asyncio.sleep(SLEEP)
     return i
 
 
-async def bare_trivial() -> None:
+# -- the two sides of each comparison -----------------------------------------------------------
+
+
+async def bare_ops(n: int) -> None:
     sem = asyncio.Semaphore(CONCURRENCY)
     results: dict[str, int] = {}
 
@@ -40,17 +66,121 @@ async def bare_trivial() -> None:
             results[str(i)] = await trivial(i)
 
     async with asyncio.TaskGroup() as tg:
-        for i in range(TRIVIAL_OPS):
+        for i in range(n):
             tg.create_task(one(i))
-    assert len(results) == TRIVIAL_OPS
+    assert len(results) == n
 
 
-async def orchestrated_trivial() -> None:
+async def orchestrated_ops(n: int) -> None:
     async with Orchestrator(max_concurrency=CONCURRENCY) as orch:
-        for i in range(TRIVIAL_OPS):
+        for i in range(n):
             orch.submit(str(i), trivial, i)
-    assert len(orch.outcomes) == TRIVIAL_OPS
-    assert all(o.ok for o in orch.outcomes.values())
+    outcomes = orch.outcomes
+    assert len(outcomes) == n
+    assert outcomes[str(n - 1)].value == n - 1
+
+
+async def bare_checks(n: int) -> None:
+    results: dict[str, str] = {}
+
+    async def one(name: str) -> None:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            results[name] = await check()
+
+    async with asyncio.TaskGroup() as tg:
+        for i in range(n):
+            tg.create_task(one(str(i)))
+    assert len(results) == n
+
+
+async def our_checks(n: int) -> None:
+    report = await run_checks({str(i): check for i in range(n)}, timeout=CHECK_TIMEOUT)
+    assert report.ok
+    assert len(report) == n
+
+
+Side = Callable[[int], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Figures:
+    """Per-operation microseconds (medians), the paired ratio and peak memory of one size."""
+
+    size: int
+    ours_us: float
+    bare_us: float
+    paired: float
+    ours_peak: int
+    bare_peak: int
+
+
+async def _timed(side: Side, n: int) -> float:
+    t0 = time.perf_counter()
+    await side(n)
+    return time.perf_counter() - t0
+
+
+def _seconds(side: Side, n: int) -> float:
+    gc.collect()  # each run starts from the same heap, not the previous run's garbage
+    return asyncio.run(_timed(side, n))  # a fresh loop, not counted
+
+
+def _peak(side: Side, n: int) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        asyncio.run(side(n))
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def measure(ours: Side, bare: Side, n: int, rounds: int) -> Figures:
+    """Alternating rounds (the order flips each round), then one traced run of each side."""
+    _seconds(bare, n)  # warm up both
+    _seconds(ours, n)
+    our_times, bare_times, ratios = [], [], []
+    for i in range(rounds):
+        if i % 2 == 0:
+            b, o = _seconds(bare, n), _seconds(ours, n)
+        else:
+            o, b = _seconds(ours, n), _seconds(bare, n)
+        our_times.append(o)
+        bare_times.append(b)
+        ratios.append(o / b)
+    return Figures(
+        size=n,
+        ours_us=statistics.median(our_times) / n * 1e6,
+        bare_us=statistics.median(bare_times) / n * 1e6,
+        paired=statistics.median(ratios),
+        ours_peak=_peak(ours, n),
+        bare_peak=_peak(bare, n),
+    )
+
+
+def verdicts(what: str, rows: list[Figures]) -> bool:
+    """Print one line per size and the flatness line; whether every budget holds."""
+    ok = True
+    for f in rows:
+        fine = f.paired <= RATIO_BUDGET and f.ours_peak <= f.bare_peak
+        ok &= fine
+        print(
+            f"{what} x{f.size}: asyncconsole {f.ours_us:.2f} us/op | bare {f.bare_us:.2f} us/op | "
+            f"median per-round ratio {f.paired:.3f} (budget <= {RATIO_BUDGET}) | peak memory "
+            f"{f.ours_peak / 2**20:.1f} MB vs {f.bare_peak / 2**20:.1f} MB (budget <= bare) "
+            f"{'PASS' if fine else 'MISS'}",
+            flush=True,
+        )
+    growth = rows[-1].ours_us / rows[0].ours_us
+    flat = growth <= FLAT_BUDGET
+    ok &= flat
+    print(
+        f"{what}: per-op cost x{rows[-1].size} / x{rows[0].size} = {growth:.3f} "
+        f"(budget <= {FLAT_BUDGET}; bare {rows[-1].bare_us / rows[0].bare_us:.3f}) "
+        f"{'PASS' if flat else 'MISS'}",
+        flush=True,
+    )
+    return ok
 
 
 async def orchestrated_sleepers() -> None:
@@ -60,24 +190,18 @@ async def orchestrated_sleepers() -> None:
     assert all(o.ok for o in orch.outcomes.values())
 
 
-async def main() -> None:
-    await bare_trivial()  # warm up both
-    await orchestrated_trivial()
-    # Alternate the two sides so machine noise hits both alike.
-    bare_runs, our_runs = [], []
-    for _ in range(7):
-        bare_runs.append(await median_seconds(bare_trivial, repeat=1))
-        our_runs.append(await median_seconds(orchestrated_trivial, repeat=1))
-    bare, ours = statistics.median(bare_runs), statistics.median(our_runs)
-    report(
-        f"{TRIVIAL_OPS} trivial ops, max_concurrency={CONCURRENCY}",
-        ours,
-        bare,
-        unit="s",
-        budget="<= 2.0 x bare TaskGroup+Semaphore",
-        ok=ours <= 2.0 * bare,
+def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    rounds = {1_000: 31, 10_000: 11, 100_000: 5} if not quick else dict.fromkeys(SIZES, 3)
+    ok = verdicts(
+        f"orchestrator, trivial ops, max_concurrency={CONCURRENCY}",
+        [measure(orchestrated_ops, bare_ops, n, rounds[n]) for n in SIZES],
     )
-    slept = await median_seconds(orchestrated_sleepers, repeat=5)
+    ok &= verdicts(
+        f"run_checks, trivial checks with a {CHECK_TIMEOUT:g} s timeout each",
+        [measure(our_checks, bare_checks, n, rounds[n]) for n in SIZES],
+    )
+    slept = asyncio.run(median_seconds(orchestrated_sleepers, repeat=5))
     report(
         f"{SLEEP_OPS} ops sleeping {SLEEP * 1000:.0f} ms, unlimited concurrency",
         slept,
@@ -86,7 +210,8 @@ async def main() -> None:
         budget="<= 1.5 x one sleep",
         ok=slept <= 1.5 * SLEEP,
     )
+    return 0 if ok and slept <= 1.5 * SLEEP else 1
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    raise SystemExit(main(sys.argv[1:]))

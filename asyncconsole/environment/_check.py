@@ -57,8 +57,8 @@ async def run_checks(
     from ..orchestrator import Orchestrator, Report
 
     async with Orchestrator(
-        max_concurrency=max_concurrency, clock=clock, on_event=on_event
+        max_concurrency=max_concurrency, clock=clock, on_event=on_event, details=_detail
     ) as orch:
         for name, check in checks.items():
             orch.submit(name, check, timeout=timeout)
-    return Report.from_outcomes(orch.outcomes, details=_detail, title=title)
+    return Report(orch.outcomes, title=title)

@@ -1,28 +1,47 @@
 """The orchestrator: many operations at once under one ``asyncio.TaskGroup``.
 
-Each submitted operation becomes one child task that waits for its dependencies, takes a
-concurrency slot, runs its attempts under its own timeout (and the orchestrator's deadline),
-both taken on the orchestrator's :class:`~asyncconsole.Clock` (so a ``FakeClock`` drives them
-as it drives every other wait), and records an :class:`Outcome` however it ends. Children
-never raise into the group unless ``fail_fast`` is set, so one failure does not disturb the
-others; leaving the block early aborts the group, which cancels and awaits every child.
+Each submitted operation waits for its dependencies, then for a concurrency slot; only then is
+its child task created (so memory and the garbage collector's work stay proportional to the
+operations running, not to those submitted). The task runs the attempts and records an
+:class:`Outcome` however it ends. Operations' own timeouts and the orchestrator's deadline are
+kept by one timekeeper task waiting, on the orchestrator's :class:`~asyncconsole.Clock`, for the
+earliest of them (so a ``FakeClock`` drives them as it drives every other wait, and a thousand
+operations with a timeout arm one timer, not a thousand); when one passes it cancels that
+operation's task, which then ends ``timed_out``. No operation with neither arms anything.
+An operation that never runs (its dependency failed, it was cancelled while queued, the
+deadline passed first) gets its outcome without a task. Children never raise into the group
+unless ``fail_fast`` is set, so one failure does not disturb the others; leaving the block
+early aborts the group, which cancels and awaits every child.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextvars
 import inspect
 import logging
 import types
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-from .._clock import Clock, SystemClock, TimeoutScope
+from .._clock import Clock, SystemClock
 from .._errors import OperationCancelledError, OperationTimeoutError
 from .._observe import observe, tracing_enabled
 from .._retry import RetryPolicy
 from ._events import Event, EventKind, EventStream
-from ._outcome import Outcome, OutcomeStatus, describe_error
+from ._op import (
+    DEADLINE_PASSED,
+    DONE,
+    OWN_TIMEOUT_PASSED,
+    PENDING,
+    RUNNING,
+    WAITING,
+    Once,
+    Op,
+    OutcomesView,
+)
+from ._outcome import Outcome, OutcomeStatus, describe_error, new_outcome, set_detail
 from ._report import Report
 
 __all__ = ["Handle", "Orchestrator"]
@@ -31,91 +50,14 @@ T = TypeVar("T")
 
 _LOGGER = logging.getLogger("asyncconsole.orchestrator")
 
-_PENDING, _WAITING, _RUNNING, _DONE = range(4)
+_OK = OutcomeStatus.OK
+_NO_KWARGS: dict[str, Any] = {}  # shared by operations without keyword arguments
+_CANCELLED = OutcomeStatus.CANCELLED
 
-
-class _DependencyNotOk(Exception):
-    def __init__(self, dependency: _Op) -> None:
-        self.dependency = dependency
-
-
-class _Once:
-    """Adapts an already-made awaitable (a coroutine object) to the callable that submit wants."""
-
-    __slots__ = ("_awaitable", "used")
-
-    def __init__(self, awaitable: Awaitable[Any]) -> None:
-        self._awaitable = awaitable
-        self.used = False
-
-    def __call__(self) -> Awaitable[Any]:
-        if self.used:
-            raise RuntimeError(
-                "an awaitable (not a function) can be awaited only once; retry needs a function"
-            )
-        self.used = True
-        return self._awaitable
-
-    def close(self) -> None:
-        # A coroutine object that never ran must be closed, or Python warns it was never awaited.
-        if not self.used and inspect.iscoroutine(self._awaitable):
-            self._awaitable.close()
-
-
-class _Op:
-    __slots__ = (
-        "after",
-        "args",
-        "cancel_reason",
-        "fn",
-        "kwargs",
-        "name",
-        "outcome",
-        "own_timeout",
-        "retry",
-        "started",
-        "state",
-        "task",
-        "timeout",
-        "tried",
-        "waiters",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        fn: Callable[..., Awaitable[Any]],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        timeout: float | None,
-        retry: RetryPolicy | None,
-        after: tuple[_Op, ...],
-    ) -> None:
-        self.name = name
-        self.fn = fn
-        self.args = args
-        self.kwargs = kwargs
-        self.timeout = timeout
-        self.retry = retry
-        self.after = after
-        self.state = _PENDING
-        self.started: float | None = None
-        self.tried = 0
-        self.outcome: Outcome | None = None
-        self.cancel_reason: str | None = None
-        self.own_timeout: TimeoutScope | None = None
-        self.task: asyncio.Task[None] | None = None
-        self.waiters: list[asyncio.Future[None]] | None = None
-
-    async def wait(self) -> Outcome:
-        if self.outcome is None:
-            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            if self.waiters is None:
-                self.waiters = []
-            self.waiters.append(fut)
-            await fut
-        assert self.outcome is not None
-        return self.outcome
+_PACE = 256
+"""Without a concurrency limit, operations beyond this many running start this many per turn
+of the event loop: all start within a few turns, yet submitting 100,000 short operations
+never holds 100,000 tasks at once."""
 
 
 class Handle(Generic[T]):
@@ -129,7 +71,7 @@ class Handle(Generic[T]):
 
     __slots__ = ("_op", "_orchestrator")
 
-    def __init__(self, orchestrator: Orchestrator, op: _Op) -> None:
+    def __init__(self, orchestrator: Orchestrator, op: Op) -> None:
         self._orchestrator = orchestrator
         self._op = op
 
@@ -197,6 +139,9 @@ class Orchestrator:
         event_buffer: Most unread events each :meth:`events` stream holds before dropping the
             oldest.
         logger: Where each operation's log event goes (default ``asyncconsole.orchestrator``).
+        details: A function of each finished outcome returning its one-line ``detail``
+            (``None`` keeps the outcome's own), as :meth:`Report.from_outcomes` takes it, but
+            applied once as each operation finishes instead of copying every outcome after.
     """
 
     def __init__(
@@ -210,6 +155,7 @@ class Orchestrator:
         on_event: Callable[[Event], object] | None = None,
         event_buffer: int = 1000,
         logger: logging.Logger | None = None,
+        details: Callable[[Outcome], str | None] | None = None,
     ) -> None:
         if max_concurrency is not None and max_concurrency < 1:
             raise ValueError(f"max_concurrency must be >= 1 or None, not {max_concurrency!r}")
@@ -225,9 +171,24 @@ class Orchestrator:
         self._on_event = on_event
         self._event_buffer = event_buffer
         self._logger = logger or _LOGGER
-        self._semaphore = asyncio.Semaphore(max_concurrency) if max_concurrency else None
-        self._ops: dict[str, _Op] = {}
-        self._outcomes: dict[str, Outcome] = {}
+        self._details = details
+        self._ops: dict[str, Op] = {}
+        self._queue: collections.deque[Op] = collections.deque()  # ready, waiting for a slot
+        self._running = 0  # operations holding a slot
+        self._feeder: asyncio.Task[None] | None = None  # paces starts without a limit
+        self._last_context: contextvars.Context | None = None
+        # The timekeeper: running operations with a timeout, by timeout (each line is in
+        # expiry order, as they started in order), and the one task that expires them.
+        self._timed: dict[float, collections.deque[tuple[float, Op]]] = {}
+        self._watched = 0
+        self._keeper: asyncio.Task[None] | None = None
+        self._keeper_wake: asyncio.Future[None] | None = None
+        self._keeper_until = float("inf")
+        self._deadline_passed = False
+        self._finished_with_dependents: collections.deque[Op] = collections.deque()
+        self._releasing = False
+        self._halted = False  # closing, or fail_fast tripped: nothing more starts
+        self._outcomes = OutcomesView(self._ops, lambda: self._unfinished)
         self._streams: list[EventStream] = []
         self._listening = on_event is not None
         self._unfinished = 0
@@ -237,6 +198,7 @@ class Orchestrator:
         self._t0 = 0.0
         self._observed = False
         self._abort_reason: str | None = None
+        self._closing = False
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -279,14 +241,14 @@ class Orchestrator:
         return False
 
     def _close(self) -> None:
-        # Tasks cancelled before their first step never ran _run: record them here.
+        # Operations that never got to run (queued, waiting, or whose task was cancelled
+        # before its first step) are recorded here, each with the reason the block ended.
+        self._closing = self._halted = True
         for op in self._ops.values():
             if op.outcome is None:
                 reason = op.cancel_reason or self._abort_reason or "the orchestrator closed"
-                self._finish(op, OutcomeStatus.CANCELLED, error=self._cancelled_error(op, reason))
-            if isinstance(op.fn, _Once):
-                op.fn.close()
-        self._outcomes = {name: op.outcome for name, op in self._ops.items() if op.outcome}
+                self._finish(op, _CANCELLED, error=self._cancelled_error(op, reason))
+        self._queue.clear()
         self._closed = True
         for stream in self._streams:
             stream._finish()
@@ -297,8 +259,8 @@ class Orchestrator:
     @property
     def outcomes(self) -> Mapping[str, Outcome]:
         """Name → :class:`Outcome` of every finished operation (all of them after the block),
-        in submission order once the block has ended."""
-        return types.MappingProxyType(self._outcomes)
+        in submission order: a live read-only mapping."""
+        return self._outcomes
 
     @property
     def closed(self) -> bool:
@@ -366,9 +328,9 @@ class Orchestrator:
                 else None
             )
             if problem is not None:
-                _Once(fn).close()
+                Once(fn).close()
                 raise TypeError(f"{name!r}: {problem}")
-            call = _Once(fn)
+            call = Once(fn)
             policy = None  # awaited once, whatever the orchestrator's default policy
         else:
             raise TypeError(f"{name!r}: expected a coroutine function or awaitable, got {fn!r}")
@@ -376,11 +338,14 @@ class Orchestrator:
             policy = None  # one attempt needs no retry machinery
         if policy is not None:
             import tenacity  # noqa: F401  (loaded now, not inside the operation's timeout)
-        deps = tuple(self._dependency(name, dep) for dep in after)
-        op = _Op(name, call, args, kwargs, timeout, policy, deps)
+        deps = tuple(self._dependency(name, dep) for dep in after) if after else ()
+        op = Op(name, call, args, kwargs or _NO_KWARGS, timeout, policy, deps, self._context())
         self._ops[name] = op
         self._unfinished += 1
-        op.task = tg.create_task(self._run(op), name=f"asyncconsole:{name}")
+        if deps:
+            self._wait_for_dependencies(op)
+        else:
+            self._ready(op)
         return Handle(self, op)
 
     def events(self) -> EventStream:
@@ -401,9 +366,9 @@ class Orchestrator:
             self._listening = True
         return stream
 
-    # -- internals -------------------------------------------------------------------------
+    # -- internals: dependencies and slots ----------------------------------------------------
 
-    def _dependency(self, name: str, dep: str | Handle[Any]) -> _Op:
+    def _dependency(self, name: str, dep: str | Handle[Any]) -> Op:
         if isinstance(dep, Handle):
             if dep._orchestrator is not self:
                 raise ValueError(
@@ -418,6 +383,170 @@ class Orchestrator:
             )
         return op
 
+    def _context(self) -> contextvars.Context:
+        """The submitter's context variables, which the operation's task will run with.
+
+        Operations submitted under the same variables share one captured context (each task
+        still runs in its own copy), so queued operations do not each hold one.
+        """
+        now = contextvars.copy_context()
+        last = self._last_context
+        if last is not None and len(now) == len(last):
+            missing = object()
+            if all(last.get(var, missing) is value for var, value in now.items()):
+                return last
+        self._last_context = now
+        return now
+
+    def _wait_for_dependencies(self, op: Op) -> None:
+        blocked = 0
+        for dep in op.after:
+            outcome = dep.outcome
+            if outcome is None:
+                if dep.dependents is None:
+                    dep.dependents = []
+                dep.dependents.append(op)
+                blocked += 1
+            elif outcome.status is not _OK:
+                self._dependency_failed(op, dep)
+                return
+        if blocked:
+            op.blocked = blocked
+            op.state = WAITING
+        else:
+            self._ready(op)
+
+    def _dependency_failed(self, op: Op, dep: Op) -> None:
+        if self._past_deadline():
+            self._doomed(op)  # the deadline, not the dependency, decided first
+            return
+        assert dep.outcome is not None
+        reason = f"its dependency {dep.name!r} ended {dep.outcome.status.value}"
+        self._finish(op, _CANCELLED, error=self._cancelled_error(op, reason, dep.name))
+
+    def _release_dependents(self, done: Op) -> None:
+        # Iterative, not recursive: a long chain of dependents cancelled one after another
+        # must not exhaust the stack.
+        pending = self._finished_with_dependents
+        pending.append(done)
+        if self._releasing:
+            return
+        self._releasing = True
+        try:
+            while pending:
+                dep = pending.popleft()
+                dependents, dep.dependents = dep.dependents or [], None
+                assert dep.outcome is not None
+                ok = dep.outcome.status is _OK
+                for op in dependents:
+                    if op.outcome is not None:
+                        continue  # cancelled while it waited
+                    if not ok:
+                        self._dependency_failed(op, dep)
+                    else:
+                        op.blocked -= 1
+                        if op.blocked == 0:
+                            self._ready(op)
+        finally:
+            self._releasing = False
+
+    def _past_deadline(self) -> bool:
+        deadline = self._deadline
+        return deadline is not None and self._clock.monotonic() >= deadline
+
+    def _stopping(self) -> bool:
+        """Whether the group is ending early: nothing more may start."""
+        # The group's flag covers the caller being cancelled while the block's end waited (a
+        # private attribute: the group has no public way to say it is shutting down).
+        return self._halted or bool(getattr(self._tg, "_aborting", True))
+
+    def _ready(self, op: Op) -> None:
+        """``op`` may run as soon as a slot is free."""
+        op.state = PENDING
+        if self._stopping():
+            return  # recorded as cancelled when the block closes
+        if self._deadline is not None and self._past_deadline():
+            self._doomed(op)
+            return
+        limit = self.max_concurrency
+        if limit is not None:
+            if self._running < limit:
+                self._start(op)
+            else:
+                self._queue.append(op)
+        elif self._running < _PACE and not self._queue:
+            self._start(op)
+        else:
+            self._queue.append(op)
+            if self._feeder is None:
+                self._feeder = self._spawn(self._feed(), "asyncconsole:feeder")
+
+    def _dispatch(self) -> None:
+        """Start queued operations while slots are free (with a limit; else see _feed)."""
+        queue = self._queue
+        limit = self.max_concurrency
+        while queue and limit is not None and self._running < limit:
+            if self._stopping():
+                return
+            self._start_queued(queue.popleft())
+
+    async def _feed(self) -> None:
+        """Without a limit: start what is queued, _PACE per turn of the loop."""
+        queue = self._queue
+        try:
+            while queue and not self._stopping():
+                for _ in range(_PACE):
+                    if not queue:
+                        break
+                    self._start_queued(queue.popleft())
+                await asyncio.sleep(0)
+        finally:
+            self._feeder = None
+
+    def _start_queued(self, op: Op) -> None:
+        if op.outcome is not None:
+            return  # cancelled while queued
+        if self._deadline is not None and self._past_deadline():
+            self._doomed(op)
+        else:
+            self._start(op)
+
+    def _start(self, op: Op) -> None:
+        context = op.context
+        op.task = self._spawn(
+            self._run(op), f"asyncconsole:{op.name}", context.copy() if context else None
+        )
+        if op.task is not None:  # else the close records it as cancelled
+            self._running += 1  # a task holds a slot until its operation is done
+
+    def _spawn(
+        self,
+        coro: Coroutine[Any, Any, None],
+        name: str,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Task[None] | None:
+        tg = self._tg
+        assert tg is not None
+        try:
+            return tg.create_task(coro, name=name, context=context)
+        except RuntimeError:
+            coro.close()  # the group began shutting down in between
+            return None
+
+    def _doomed(self, op: Op) -> None:
+        """``op`` could start only after the deadline: it ends ``timed_out`` unstarted."""
+        if self.fail_fast:
+            self._start(op)  # its task raises the timeout into the group, which then aborts
+        else:
+            self._fail(op, self._deadline_error(op), OutcomeStatus.TIMED_OUT)
+
+    def _deadline_error(self, op: Op) -> OperationTimeoutError:
+        return OperationTimeoutError(
+            f"{op.name!r} had not finished by the deadline of {self.timeout:g}s",
+            timeout=self.timeout,
+            operation=op.name,
+        )
+
     def _stream_done(self) -> bool:
         if self._closed:
             return True
@@ -430,20 +559,22 @@ class Orchestrator:
             self._streams.remove(stream)
         self._listening = self._on_event is not None or bool(self._streams)
 
-    def _cancel(self, op: _Op, reason: str) -> bool:
+    def _cancel(self, op: Op, reason: str) -> bool:
         if op.outcome is not None:
             return False
         op.cancel_reason = reason
-        if op.state == _PENDING:
-            # Its task has not begun; _run sees the reason on its first step. Cancelling the
-            # task instead would skip _run entirely.
-            return True
-        assert op.task is not None
-        op.task.cancel()
+        task = op.task
+        if task is None:
+            # Waiting or queued: nothing runs yet, so it ends now (and its dependents with it).
+            self._finish(op, _CANCELLED, error=self._cancelled_error(op, reason))
+        elif op.state == RUNNING:
+            task.cancel()
+        # else its task has not taken its first step: _run sees the reason there (cancelling
+        # the task instead would skip _run entirely).
         return True
 
     def _cancelled_error(
-        self, op: _Op, reason: str, dependency: str | None = None
+        self, op: Op, reason: str, dependency: str | None = None
     ) -> OperationCancelledError:
         when = "before it started" if op.started is None else "while running"
         return OperationCancelledError(
@@ -453,91 +584,159 @@ class Orchestrator:
             dependency=dependency,
         )
 
-    async def _run(self, op: _Op) -> None:
-        op.state = _WAITING
-        deadline = self._deadline
-        overall = self._clock.timeout_at(deadline) if deadline is not None else None
+    # -- internals: running ------------------------------------------------------------------
+
+    async def _run(self, op: Op) -> None:
         try:
             if op.cancel_reason is not None:
                 raise asyncio.CancelledError
-            if overall is None:
-                value = await self._execute(op)
+            deadline = self._deadline
+            clock = self._clock
+            if deadline is not None and clock.monotonic() >= deadline:
+                raise self._deadline_error(op)
+            op.state = RUNNING
+            op.started = started = clock.monotonic()
+            if self._listening:
+                self._emit(Event(EventKind.STARTED, op.name, 1, started - self._t0))
+            if op.timeout is not None or deadline is not None:
+                self._watch(op, started)
+            if op.retry is None and not self._observed:
+                # The common path in this one coroutine: each extra layer of awaiting costs
+                # on every resumption of a short operation.
+                op.tried = 1
+                fn = op.fn
+                assert fn is not None
+                value = await fn(*op.args, **op.kwargs)
             else:
-                async with overall:
-                    value = await self._execute(op)
-        except _DependencyNotOk as exc:
-            dep = exc.dependency
-            assert dep.outcome is not None
-            reason = f"its dependency {dep.name!r} ended {dep.outcome.status.value}"
-            self._finish(
-                op, OutcomeStatus.CANCELLED, error=self._cancelled_error(op, reason, dep.name)
-            )
+                value = await self._attempts(op)
         except TimeoutError as exc:
-            own = op.own_timeout
-            error: Exception = exc  # a timeout inside the operation (an HTTP timeout...)
-            if own is not None and own.expired():
-                error = OperationTimeoutError(
-                    f"{op.name!r} did not finish within its timeout of {op.timeout:g}s",
-                    timeout=op.timeout,
-                    operation=op.name,
-                )
-            elif overall is not None and overall.expired():
-                error = OperationTimeoutError(
-                    f"{op.name!r} had not finished by the deadline of {self.timeout:g}s",
-                    timeout=self.timeout,
-                    operation=op.name,
-                )
-            if error is not exc:
-                error.__cause__ = exc
-            self._fail(op, error, OutcomeStatus.TIMED_OUT)
+            self._fail(op, exc, OutcomeStatus.TIMED_OUT)  # raised inside (an HTTP timeout...)
         except asyncio.CancelledError:
+            if op.expired and self._only_expiry_cancelled(op):
+                self._fail(op, self._expiry_error(op), OutcomeStatus.TIMED_OUT)
+                return
             # Nothing else can cancel a child without setting a reason: it is the caller.
             reason = op.cancel_reason or self._abort_reason or "the orchestrator was cancelled"
-            self._finish(op, OutcomeStatus.CANCELLED, error=self._cancelled_error(op, reason))
+            self._finish(op, _CANCELLED, error=self._cancelled_error(op, reason))
             if op.cancel_reason is None:
                 raise  # the group is aborting: let the cancellation complete
         except Exception as exc:
             self._fail(op, exc)
         else:
-            self._finish(op, OutcomeStatus.OK, value=value)
+            self._finish(op, _OK, value=value)
 
-    def _fail(
-        self, op: _Op, error: Exception, status: OutcomeStatus = OutcomeStatus.FAILED
-    ) -> None:
-        self._finish(op, status, error=error)
+    @staticmethod
+    def _only_expiry_cancelled(op: Op) -> bool:
+        """Whether the timekeeper's cancellation is the only one (not also the group's)."""
+        task = op.task
+        return task is not None and task.uncancel() == 0
+
+    def _expiry_error(self, op: Op) -> OperationTimeoutError:
+        if op.expired == OWN_TIMEOUT_PASSED:
+            return OperationTimeoutError(
+                f"{op.name!r} did not finish within its timeout of {op.timeout:g}s",
+                timeout=op.timeout,
+                operation=op.name,
+            )
+        return self._deadline_error(op)
+
+    # -- internals: the timekeeper -------------------------------------------------------------
+
+    def _watch(self, op: Op, started: float) -> None:
+        """Have the timekeeper expire ``op`` at its timeout (and at the deadline)."""
+        timeout = op.timeout
+        expiry = float("inf")
+        if timeout is not None:
+            expiry = started + timeout
+            line = self._timed.get(timeout)
+            if line is None:
+                line = self._timed[timeout] = collections.deque()
+            while line and line[0][1].outcome is not None:
+                line.popleft()  # finished ones leave as newer ones arrive
+            line.append((expiry, op))
+            self._watched += 1
+        if self._keeper is None:
+            self._keeper = self._spawn(self._keep_time(), "asyncconsole:timekeeper")
+        elif expiry < self._keeper_until:
+            self._wake_keeper()  # it waits for a later time: make it look again
+
+    def _needs_keeper(self) -> bool:
+        # While anything holds a slot, a task about to start may bring a time limit: keeping
+        # the keeper (idle, at no cost) avoids a new timer each time the running ones turn over.
+        return bool(self._watched or self._running)
+
+    def _wake_keeper(self) -> None:
+        wake = self._keeper_wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
+
+    def _next_expiry(self) -> float | None:
+        """The earliest time the timekeeper must act at (None: no time limit to keep)."""
+        best: float | None = None
+        if self._deadline is not None and not self._deadline_passed and self._running:
+            best = self._deadline
+        for line in self._timed.values():
+            while line and line[0][1].outcome is not None:
+                line.popleft()
+            if line and (best is None or line[0][0] < best):
+                best = line[0][0]
+        return best
+
+    async def _keep_time(self) -> None:
+        """Wait for the earliest timeout (or the deadline), expire what is due, repeat while
+        any running operation has a time limit."""
+        loop = asyncio.get_running_loop()
+        clock = self._clock
+        try:
+            while self._needs_keeper() and not self._halted:
+                when = self._next_expiry()
+                self._keeper_until = float("inf") if when is None else when
+                self._keeper_wake = wake = loop.create_future()
+                try:
+                    async with clock.timeout_at(when):
+                        await wake  # woken early for an earlier time, or nothing left to keep
+                except TimeoutError:
+                    self._expire(clock.monotonic())
+                finally:
+                    self._keeper_wake = None
+        finally:
+            self._keeper = None
+            self._keeper_until = float("inf")
+
+    def _expire(self, now: float) -> None:
+        """Cancel the tasks of running operations whose time is up (their own timeout first,
+        as it is the more specific reason; then, at the deadline, every running one)."""
+        for line in self._timed.values():
+            while line and line[0][0] <= now:
+                _, op = line.popleft()
+                self._cancel_expired(op, OWN_TIMEOUT_PASSED)
+        deadline = self._deadline
+        if deadline is not None and not self._deadline_passed and now >= deadline:
+            self._deadline_passed = True
+            for op in list(self._ops.values()):  # once: the running ones among all
+                if op.state == RUNNING:
+                    self._cancel_expired(op, DEADLINE_PASSED)
+
+    @staticmethod
+    def _cancel_expired(op: Op, why: int) -> None:
+        task = op.task
+        if op.outcome is None and not op.expired and task is not None:
+            op.expired = why
+            task.cancel()
+
+    # -- internals: attempts and outcomes ------------------------------------------------------
+
+    def _fail(self, op: Op, error: Exception, status: OutcomeStatus = OutcomeStatus.FAILED) -> None:
         if self.fail_fast:
+            # Set first, so that the slot this frees starts nothing more.
+            self._halted = True
             if self._abort_reason is None:
                 self._abort_reason = f"{op.name!r} ended {status.value} and fail_fast is set"
+        self._finish(op, status, error=error)
+        if self.fail_fast:
             raise error
 
-    async def _execute(self, op: _Op) -> Any:
-        # One coroutine for the common path (no dependency, timeout, retry or observation):
-        # every extra layer of awaiting costs on each resumption of a short operation.
-        for dep in op.after:
-            outcome = dep.outcome or await dep.wait()
-            if outcome.status is not OutcomeStatus.OK:
-                raise _DependencyNotOk(dep)
-        sem = self._semaphore
-        if sem is not None:
-            await sem.acquire()
-        try:
-            op.state = _RUNNING
-            op.started = self._clock.monotonic()
-            if self._listening:
-                self._emit(Event(EventKind.STARTED, op.name, 1, op.started - self._t0))
-            if op.timeout is not None:
-                op.own_timeout = self._clock.timeout(op.timeout)
-                async with op.own_timeout:
-                    return await self._attempts(op)
-            if op.retry is not None or self._observed:
-                return await self._attempts(op)
-            op.tried = 1
-            return await op.fn(*op.args, **op.kwargs)
-        finally:
-            if sem is not None:
-                sem.release()
-
-    async def _attempts(self, op: _Op) -> Any:
+    async def _attempts(self, op: Op) -> Any:
         if not self._observed:
             return await self._call(op)
         async with observe(self._logger, "orchestrator.operation", op.name) as info:
@@ -546,15 +745,15 @@ class Orchestrator:
             finally:
                 info["attempts"] = op.tried
 
-    async def _call(self, op: _Op) -> Any:
+    async def _call(self, op: Op) -> Any:
         policy = op.retry
         if policy is None:
             op.tried = 1
-            return await op.fn(*op.args, **op.kwargs)
+            return await op.call()
 
         def attempt() -> Awaitable[Any]:
             op.tried += 1
-            return op.fn(*op.args, **op.kwargs)
+            return op.call()
 
         def on_retry(number: int, error: BaseException, wait: float) -> None:
             if self._listening:
@@ -576,7 +775,7 @@ class Orchestrator:
 
     def _finish(
         self,
-        op: _Op,
+        op: Op,
         status: OutcomeStatus,
         *,
         value: Any = None,
@@ -584,9 +783,10 @@ class Orchestrator:
     ) -> None:
         if op.outcome is not None:
             return
-        now = self._clock.monotonic() if op.started is not None or self._listening else 0.0
-        duration = now - op.started if op.started is not None else 0.0
-        outcome = Outcome(
+        started = op.started
+        now = self._clock.monotonic() if started is not None or self._listening else 0.0
+        duration = now - started if started is not None else 0.0
+        outcome = new_outcome(
             op.name,
             status,
             value,
@@ -595,9 +795,14 @@ class Orchestrator:
             op.tried,
             describe_error(error) if error is not None else "",
         )
+        if self._details is not None:
+            self._describe(outcome)
         op.outcome = outcome
-        op.state = _DONE
-        self._outcomes[op.name] = outcome
+        op.state = DONE
+        held_slot = op.task is not None
+        if op.started is not None and op.timeout is not None:
+            self._watched -= 1
+        op.release()
         if op.waiters:
             for fut in op.waiters:
                 if not fut.done():
@@ -619,6 +824,25 @@ class Orchestrator:
             if self._unfinished == 0:
                 for stream in self._streams:
                     stream._wake()
+        if held_slot:
+            self._running -= 1
+            if self._keeper is not None and not self._needs_keeper():
+                self._wake_keeper()  # nothing runs any more: it ends
+            if self._queue and self.max_concurrency is not None:
+                self._dispatch()
+        if op.dependents is not None and not self._closing:
+            # When the block closes, every op left gets the block's reason instead.
+            self._release_dependents(op)
+
+    def _describe(self, outcome: Outcome) -> None:
+        assert self._details is not None
+        try:
+            detail = self._details(outcome)
+        except Exception:
+            self._logger.exception("details function failed for %s", outcome.name)
+            return
+        if detail is not None:
+            set_detail(outcome, detail)  # not yet seen by anyone: set in place
 
     def _emit(self, event: Event) -> None:
         for stream in self._streams:

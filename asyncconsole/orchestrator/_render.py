@@ -82,16 +82,16 @@ def outcomes_html(outcomes: Iterable[Outcome], *, title: str | None = None) -> s
 
 def live_table(orchestrator: Orchestrator) -> Any:
     """Every operation of ``orchestrator`` so far, finished or not (for ``rich.live.Live``)."""
-    from ._orchestrator import _RUNNING, _WAITING
+    from ._op import RUNNING, WAITING
 
     now = orchestrator._clock.monotonic()
     rows = []
     for op in orchestrator._ops.values():
         if op.outcome is not None:
             rows.append(_Row.of(op.outcome))
-        elif op.state == _RUNNING and op.started is not None:
+        elif op.state == RUNNING and op.started is not None:
             rows.append(_Row(op.name, "running", now - op.started, op.tried, ""))
-        elif op.state == _WAITING and op.after:
+        elif op.state == WAITING and op.after:
             pending = [d.name for d in op.after if d.outcome is None]
             detail = f"after {', '.join(pending)}" if pending else ""
             rows.append(_Row(op.name, "waiting", None, 0, detail))

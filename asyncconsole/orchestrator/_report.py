@@ -31,7 +31,7 @@ class Report(Mapping[str, Outcome]):
         title: str | None = None,
     ) -> None:
         if isinstance(outcomes, Mapping):
-            self._outcomes: dict[str, Outcome] = dict(outcomes)
+            self._outcomes: dict[str, Outcome] = dict(outcomes.items())
         else:
             self._outcomes = {o.name: o for o in outcomes}
         self.title = title

@@ -11,6 +11,7 @@ from .._lazy import lazy_names
 # sorted; each component adds its fakes, fake servers and contract suites here.
 _LAZY: dict[str, str] = {
     "BUSYBOX_IMAGE": ".infra.docker._busybox",
+    "DelayLine": ".testing._delay",
     "FakeCommandExecutor": ".infra.commands._fake",
     "FakeDockerManager": ".infra.docker._fake",
     "FakeECSManager": ".infra.ecs._fake",
@@ -38,6 +39,7 @@ _LAZY: dict[str, str] = {
     "PlanInjector": ".testing._fault_contract",
     "PrometheusRemoteWriter": ".testing._prometheus",
     "ProxyInjector": ".testing._fault_contract",
+    "RoundTrips": ".testing._delay",
     "ScriptInjector": ".testing._fault_contract",
     "SimulatedFleet": ".testing._fleet",
     "WorkItem": ".testing._opensearch",

@@ -64,10 +64,11 @@ async def test_truth_table() -> None:
             text = str(report)
             assert "Total shards: 21" in text
             assert "Percent completed: 47.6%" in text
-        searches = server.requests_matching(
-            method="POST", path=r"/\.migrations_working_state/_search"
-        )
-        assert len(searches) >= 7
+        # Each deep status is one _msearch (and nothing else): one round trip.
+        sent = server.requests_matching(path=r"/\.migrations_working_state")
+        assert [(r.method, r.path) for r in sent] == [
+            ("POST", "/.migrations_working_state/_msearch")
+        ] * 2
 
 
 async def test_paused_then_completed_over_time() -> None:
@@ -163,6 +164,5 @@ async def test_deep_status_request_sequence() -> None:
             server.clear_requests()
             await backfill.deep_status()
         sent = [(r.method, r.path) for r in server.requests]
-        index = "/.migrations_working_state"
-        # exists, shard_setup, then five counts and the finish-time aggregation together
-        assert sent == [("GET", index)] + [("POST", f"{index}/_search")] * 7
+        # shard_setup, the five counts and the finish-time aggregation in one request
+        assert sent == [("POST", "/.migrations_working_state/_msearch")]

@@ -404,6 +404,8 @@ def test_json_schema_for_editors() -> None:
     password = basic["properties"]["password"]["anyOf"][0]
     assert password == {"type": "string", "writeOnly": True}
     assert schema["$defs"]["ReindexFromSnapshotConfig"]["properties"]["scale"]["default"] == 5
+    # the attribute docstrings describe the fields (read only when a schema is asked for)
+    assert schema["properties"]["source_cluster"]["description"] == "The cluster migrated from."
 
 
 def test_accessors_on_unvalidated_blocks_raise_config_error() -> None:

@@ -54,6 +54,12 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 INDEX = ".migrations_working_state"
 
 
+def msearch_pairs(request: HttpRequest) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The (header, body) pairs of an ``_msearch`` request."""
+    lines = [json.loads(line) for line in request.body.decode().splitlines()]
+    return list(zip(lines[::2], lines[1::2], strict=True))
+
+
 def rfs_config(kind: str = "ecs", **extra: Any) -> BackfillConfig:
     deployments: dict[str, dict[str, Any]] = {
         "ecs": {"ecs": {"cluster_name": "migration", "service_name": "rfs"}},
@@ -79,12 +85,15 @@ class WorkingState:
     deleted: list[str] = field(default_factory=list)
     refreshed: int = 0
     unexpected: list[str] = field(default_factory=list)
+    failing: list[dict[str, Any]] = field(default_factory=list)  # searches that fail alone
 
     def hits_total(self, n: int) -> Any:
         return n if self.es6 else {"value": n, "relation": "eq"}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = unquote(request.path)
+        if path == f"/{self.index}/_msearch" and request.method == "POST":
+            return self.msearch(request)
         body: Any = json.loads(request.body) if request.body else None
         if path == f"/{self.index}" and request.method == "GET":
             return HttpResponse.build(200 if self.exists else 404, json={})
@@ -102,23 +111,39 @@ class WorkingState:
             return self.page(int(body["scroll_id"]), 0)
         if path == "/_search/scroll" and request.method == "DELETE":
             return HttpResponse.build(200, json={"succeeded": True})
-        if path == f"/{self.index}/_search" and request.method == "POST":
-            if body == SHARD_SETUP_BODY:
-                hits = []
-                if self.setup_completed_at is not None:
-                    source = {"completedAt": self.setup_completed_at}
-                    hits = [{"_id": "shard_setup", "_source": source}]
-                return HttpResponse.build(200, json={"hits": {"hits": hits}})
-            if body == MAX_COMPLETED_BODY:
-                aggs = {"max_completed": {"value": self.max_completed}}
-                return HttpResponse.build(200, json={"hits": {"hits": []}, "aggregations": aggs})
-            now = int(self.clock.now().timestamp())
-            for key, query in count_queries(now).items():
-                if body == count_body(query):
-                    total = self.hits_total(self.totals[key])
-                    return HttpResponse.build(200, json={"hits": {"total": total, "hits": []}})
         self.unexpected.append(f"{request.method} {request.url} {body}")
         return HttpResponse.build(400, json={"error": "unexpected request"})
+
+    def msearch(self, request: HttpRequest) -> HttpResponse:
+        """``_msearch``: each search answered on its own, as OpenSearch does."""
+        assert request.headers["Content-Type"] == "application/x-ndjson"
+        responses = [self.search(header, body) for header, body in msearch_pairs(request)]
+        return HttpResponse.build(200, json={"took": 1, "responses": responses})
+
+    def search(self, header: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        assert header == {}  # the URL names the index
+        if not self.exists:
+            error = {"type": "index_not_found_exception", "reason": f"no such index [{self.index}]"}
+            return {"error": error, "status": 404}
+        if body in self.failing:
+            return {"error": {"type": "search_phase_execution_exception", "reason": "boom"},
+                    "status": 500}  # fmt: skip
+        if body == SHARD_SETUP_BODY:
+            hits = []
+            if self.setup_completed_at is not None:
+                source = {"completedAt": self.setup_completed_at}
+                hits = [{"_id": "shard_setup", "_source": source}]
+            return {"hits": {"hits": hits}, "status": 200}
+        if body == MAX_COMPLETED_BODY:
+            aggs = {"max_completed": {"value": self.max_completed}}
+            return {"hits": {"hits": []}, "aggregations": aggs, "status": 200}
+        now = int(self.clock.now().timestamp())
+        for key, query in count_queries(now).items():
+            if body == count_body(query):
+                total = self.hits_total(self.totals.get(key, 0))
+                return {"hits": {"total": total, "hits": []}, "status": 200}
+        self.unexpected.append(f"search {body}")
+        return {"error": {"type": "parsing_exception", "reason": "unexpected"}, "status": 400}
 
     def page(self, start: int, size: int) -> HttpResponse:
         size = size or self._size
@@ -251,7 +276,7 @@ async def test_k8s_status_text_and_always_deep(
     assert report.status is BackfillStatus.RUNNING
     assert report.message == "Pods - Running: 1, Pending: 2, Desired: 3"
     assert report.deep == BackfillOverallStatus.pending()
-    assert http.requests_to("GET", f"/{INDEX}")
+    assert http.requests_to("POST", f"/{INDEX}/_msearch")
 
 
 # -- 25: deep check appended; its failure does not fail the status -----------------------------
@@ -290,32 +315,36 @@ async def test_deep_check_failure_keeps_status(
 ) -> None:
     state.setup_completed_at = int(START.timestamp())
     state.totals = {"total": 4, "completed": 2, "incomplete": 2, "in_progress": 1, "unclaimed": 1}
-    http.fail(500, method="POST", path=f"/{INDEX}/_search", times=None)
+    state.failing = [SHARD_SETUP_BODY]
     workers = FakeWorkerDeployment("ecs", clock=clock, replicas=1)
     with caplog.at_level(logging.ERROR, logger="asyncconsole.services.backfill"):
         report = await make_backfill(http, workers, clock).status(deep=True)
     assert report.status is BackfillStatus.RUNNING
     assert report.deep is not None
     assert report.deep.initializing  # console_link: a failed setup check means initializing
-    http.clear_faults()
-
-    def fail_counts(request: HttpRequest) -> HttpResponse:
-        if request.body and json.loads(request.body).get("track_total_hits"):
-            return HttpResponse.build(500, text="boom")
-        return state(request)
 
     # A count that fails after setup is an error (console_link counted it as 0).
-    http.handler = fail_counts
+    now = int(clock.now().timestamp())
+    state.failing = [count_body(count_queries(now)["completed"])]
     with caplog.at_level(logging.ERROR, logger="asyncconsole.services.backfill"):
         report = await make_backfill(http, workers, clock).status(deep=True)
     assert report.status is BackfillStatus.RUNNING
     assert report.deep is None
     assert report.deep_error is not None
     assert "500" in report.deep_error
+    assert "work item count (completed)" in report.deep_error
     assert "Failed to get detailed status" in caplog.text
     assert str(report) == "Backfill workers: RUNNING\nRunning=1 Pending=0 Desired=1 Terminating=0"
     with pytest.raises(HttpError):
         await make_backfill(http, workers, clock).deep_status()
+
+    # The request failing as a whole is an error too.
+    state.failing = []
+    http.fail(503, method="POST", path=f"/{INDEX}/_msearch", times=None)
+    report = await make_backfill(http, workers, clock).status(deep=True)
+    assert report.deep is None
+    assert report.deep_error is not None
+    assert "503" in report.deep_error
 
 
 async def test_worker_count_failure_fails_the_status(
@@ -483,7 +512,7 @@ async def test_setup_not_done_is_initializing(
     assert result.status is StepState.RUNNING
     assert result.initializing
     assert str(result) == "Shards are initializing"
-    assert [r.method for r in http.requests] == ["GET", "POST"]
+    assert [(r.method, unquote(r.path)) for r in http.requests] == [("POST", f"/{INDEX}/_msearch")]
 
 
 async def test_es6_integer_totals_and_exact_count_requests(
@@ -494,8 +523,8 @@ async def test_es6_integer_totals_and_exact_count_requests(
     state.totals = totals(25_000, 12_500, in_progress=10_000, unclaimed=2_500)
     result = await deep(http, state, clock, replicas=1)
     assert (result.shard_total, result.shard_complete) == (25_000, 12_500)
-    searches = [json.loads(r.body) for r in http.requests_to("POST", f"/{INDEX}/_search")]
-    counts = [b for b in searches if "track_total_hits" in b]
+    (request,) = http.requests_to("POST", f"/{INDEX}/_msearch")
+    counts = [b for _, b in msearch_pairs(request) if "track_total_hits" in b]
     assert len(counts) == 5
     assert all(b["track_total_hits"] is True and b["size"] == 0 and "aggs" not in b for b in counts)
 

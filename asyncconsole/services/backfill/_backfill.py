@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..._clock import Clock, SystemClock
-from ..._concurrency import first_failure, gather, gather_pair
+from ..._concurrency import first_failure, gather_pair
 from ..._errors import (
     AsyncConsoleError,
     ConfigError,
@@ -31,16 +31,7 @@ from ..clusters import Cluster
 from ..workers import WorkerCounts, WorkerDeployment, counts_message
 from ._archive import backup_file_name, default_archive_dir, write_batches
 from ._failed_documents import FailedDocumentStream
-from ._queries import (
-    COUNT_KEYS,
-    MAX_COMPLETED_BODY,
-    SHARD_SETUP_BODY,
-    count_body,
-    count_queries,
-    hits_total,
-    max_aggregation,
-    search_hits,
-)
+from ._queries import COUNT_KEYS, SearchFailure, progress_answers, progress_searches
 from ._types import (
     BackfillOverallStatus,
     BackfillResetResult,
@@ -84,12 +75,13 @@ class Backfill:
 
     console_link bugs fixed here:
 
-    * the five work-item counts go out concurrently (one round trip, not five), with
-      ``track_total_hits`` so they are exact past 10,000, without the unused painless
+    * the whole deep status is one ``_msearch`` (the ``shard_setup`` search, the five
+      work-item counts and the finish-time aggregation: one request, one round trip, while the
+      worker counts are read alongside; console_link made up to nine calls one after another),
+      a missing index answering each search with a 404 (``Pending``); the counts use
+      ``track_total_hits`` so they are exact past 10,000, drop the unused painless
       aggregation, and read ES 6's integer ``hits.total`` too; a failed count raises instead
-      of counting as 0;
-    * the start time comes from the ``shard_setup`` search already made (no extra GET), and
-      the finish-time aggregation runs alongside the counts: at most three round trips;
+      of counting as 0; the start time comes from the ``shard_setup`` search (no extra GET);
     * ``Paused`` is reported whenever no workers are desired, in text as in JSON;
     * :meth:`archive` uses the same (session-suffixed) index as the status, streams page by
       page, and never leaves a half-written file;
@@ -420,27 +412,27 @@ class Backfill:
     ) -> BackfillOverallStatus:
         index = self.index
         async with observe(logger, "backfill.deep_status", index) as info:
-            if not await self._index_exists():
+            now = self.clock.now()
+            answers = await self._progress(int(now.timestamp()))
+            if answers is None:
                 info["status"] = StepState.PENDING.value
                 return BackfillOverallStatus.pending()
-            setup_done, started_epoch = await self._shard_setup()
+            setup_done, started_epoch = self._shard_setup(answers["shard_setup"])
             if not setup_done:
                 info["status"] = "initializing"
                 return BackfillOverallStatus(StepState.RUNNING)
-            now = self.clock.now()
-            queries = count_queries(int(now.timestamp()))
-            totals, max_completed = await gather_pair(
-                gather(*(self._count(queries[key]) for key in COUNT_KEYS)),
-                self._max_completed(),
-            )
-            counts = dict(zip(COUNT_KEYS, totals, strict=True))
+            counts: dict[str, int] = {key: answers[key] for key in COUNT_KEYS}
             self._warn_if_inconsistent(counts)
+            max_completed = answers["max_completed"]
+            if isinstance(max_completed, SearchFailure):
+                logger.debug("max completedAt aggregation failed: %s", max_completed)
+                max_completed = None
             worker_counts = await workers
             active = worker_counts is None or worker_counts.desired != 0
             result = _overall(
                 counts,
                 started_epoch=started_epoch,
-                max_completed=max_completed,
+                max_completed=_epoch(max_completed),
                 now=now,
                 active=active,
                 has_failed_documents=has_failed_documents,
@@ -448,44 +440,44 @@ class Backfill:
             info["status"] = result.status.value
             return result
 
-    async def _index_exists(self) -> bool:
-        try:
-            await self.target.call_api(f"/{self.index}")
-        except NotFoundError:
-            return False
-        return True
+    async def _progress(self, now: int) -> dict[str, Any] | None:
+        """Every progress search in one ``_msearch``; None when the index does not exist.
 
-    async def _shard_setup(self) -> tuple[bool, int | None]:
-        try:
-            response = await self.target.call_api(
-                f"/{self.index}/_search", "POST", json=SHARD_SETUP_BODY, retry=True
-            )
-        except HttpError as exc:
+        Raises:
+            HttpError: The request failed, or a count failed (a count is never taken as 0).
+            MalformedResponseError: The answer is not what ``_msearch`` answers.
+        """
+        response = await self.target.call_api(
+            f"/{self.index}/_msearch",
+            "POST",
+            data=progress_searches(now),
+            headers={"Content-Type": "application/x-ndjson"},
+            retry=True,  # searches only: safe to repeat
+        )
+        answers = response.parse(progress_answers, "backfill progress searches (_msearch)")
+        setup = answers["shard_setup"]
+        if isinstance(setup, SearchFailure) and setup.type == "index_not_found_exception":
+            return None
+        for key in COUNT_KEYS:
+            failure = answers[key]
+            if isinstance(failure, SearchFailure) and not isinstance(setup, SearchFailure):
+                raise HttpError(
+                    f"work item count ({key}) on {self.index} failed: {failure}",
+                    method=response.method,
+                    url=response.url,
+                    status=failure.status,
+                )
+        return answers
+
+    def _shard_setup(self, setup: Any) -> tuple[bool, int | None]:
+        if isinstance(setup, SearchFailure):
             # console_link treats a failed setup check as "still initializing" (a garbage
             # answer, though, is an error: it says nothing about the setup).
-            logger.info("shard_setup check on %s failed: %s", self.index, exc)
+            logger.info("shard_setup check on %s failed: %s", self.index, setup)
             return False, None
-        hits = response.parse(search_hits, "shard_setup search")
-        source = hits[0].get("_source") if hits else None
-        if not isinstance(source, dict) or "completedAt" not in source:
+        if not isinstance(setup, dict) or "completedAt" not in setup:
             return False, None
-        return True, _epoch(source["completedAt"])
-
-    async def _count(self, query: dict[str, Any]) -> int:
-        response = await self.target.call_api(
-            f"/{self.index}/_search", "POST", json=count_body(query), retry=True
-        )
-        return response.parse(hits_total, "work item count")
-
-    async def _max_completed(self) -> int | None:
-        try:
-            response = await self.target.call_api(
-                f"/{self.index}/_search", "POST", json=MAX_COMPLETED_BODY, retry=True
-            )
-        except HttpError as exc:
-            logger.debug("max completedAt aggregation failed: %s", exc)
-            return None
-        return _epoch(response.parse(max_aggregation, "max completedAt aggregation"))
+        return True, _epoch(setup["completedAt"])
 
     def _warn_if_inconsistent(self, counts: dict[str, int]) -> None:
         if counts["incomplete"] + counts["completed"] != counts["total"]:

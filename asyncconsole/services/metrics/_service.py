@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..._clock import Clock, SystemClock
-from ..._errors import InvalidArgumentError
+from ..._concurrency import gather_pair
+from ..._errors import AsyncConsoleError, InvalidArgumentError
 from ..._observe import observe
 from ..._redact import mask_url
 from ...infra.metrics import (
@@ -239,12 +240,29 @@ class MetricsService:
         return watch(self.collector, query, every=every, delay=delay, clock=self.clock)
 
     async def check(self) -> str:
-        """Ping the backend and list its metrics; a one-line summary.
+        """Ping the backend and list its metrics, both at once (one round trip); a one-line
+        summary.
 
         Raises:
-            MetricsError: The backend does not answer or fails to list.
+            MetricsError: The backend does not answer (the ping's error, when it failed) or
+                fails to list.
         """
-        await self.collector.ping()
-        names = await self.list()
+        ping_error: AsyncConsoleError | None = None
+
+        async def ping() -> None:
+            nonlocal ping_error
+            try:
+                await self.collector.ping()
+            except AsyncConsoleError as exc:
+                ping_error = exc  # reported first: it says the backend is not there
+
+        try:
+            _, names = await gather_pair(ping(), self.list())
+        except AsyncConsoleError:
+            if ping_error is not None:
+                raise ping_error from None
+            raise
+        if ping_error is not None:
+            raise ping_error
         components = ", ".join(f"{c}: {len(found)}" for c, found in names.items()) or "none"
         return f"{self.source_type} reachable; {names.total} metrics ({components})"

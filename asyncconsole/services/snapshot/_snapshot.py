@@ -329,16 +329,18 @@ class Snapshot:
     async def deep_status(self, *, name: str | None = None) -> SnapshotStatus:
         """Percent, ETA, bytes, throughput, shards and per-index detail.
 
-        ``GET /_snapshot/<repo>/<name>`` then ``.../_status``; when the second fails the first
-        answer is used (shard counts only).
+        ``GET /_snapshot/<repo>/<name>``, ``.../_status`` and the primary document counts
+        (``_stats``) go out together: one round trip (console_link asked for the snapshot,
+        then for its status). When ``_status`` fails the first answer is used (shard counts
+        only); the document counts are kept for the snapshot's indices.
 
         Raises:
             SnapshotNotStartedError: The snapshot does not exist.
         """
         snapshot = name or self.name
-        info = await self._info(snapshot)
-        detailed, counts = await gather_pair(
-            self._detailed_info(snapshot), self._document_counts(info.get("indices"))
+        info, (detailed, counts) = await gather_pair(
+            self._info(snapshot),
+            gather_pair(self._detailed_info(snapshot), self._document_counts()),
         )
         if detailed:
             merged = dict(detailed[0])
@@ -349,6 +351,9 @@ class Snapshot:
             if "state" not in merged:
                 merged["state"] = info.get("state")
             info = merged
+        indices = info.get("indices")
+        names = set(indices) if isinstance(indices, list | dict) else set()
+        counts = {index: count for index, count in counts.items() if index in names}
         return SnapshotStatus.from_snapshot_info(info, now=self.clock.now(), document_counts=counts)
 
     async def _detailed_info(self, snapshot: str) -> builtins.list[dict[str, Any]]:
@@ -360,12 +365,10 @@ class Snapshot:
             return []
         return _snapshots(response)
 
-    async def _document_counts(self, indices: Any) -> dict[str, int]:
-        """Primary document counts of the snapshot's indices, from the source's ``_stats``
-        (the snapshot APIs report none); empty when they cannot be read."""
-        names = set(indices) if isinstance(indices, list | dict) else set()
-        if not names:
-            return {}
+    async def _document_counts(self) -> dict[str, int]:
+        """Primary document counts of the source's indices from ``_stats`` (the snapshot APIs
+        report none); empty when they cannot be read. Every index is asked for, so that the
+        request need not wait for the snapshot's index names."""
         try:
             response = await self._cluster().call_api(
                 "/_stats/docs",
@@ -385,7 +388,7 @@ class Snapshot:
             count: Any = entry
             for key in ("primaries", "docs", "count"):
                 count = count.get(key) if isinstance(count, dict) else None
-            if index in names and isinstance(count, int) and not isinstance(count, bool):
+            if isinstance(count, int) and not isinstance(count, bool):
                 counts[index] = count
         return counts
 

@@ -3,7 +3,7 @@
 ``OpenSearchApi.handle`` answers one decoded request with ``(status, body)``; bodies are
 JSON-able objects (sent as JSON), ``str`` (sent as text, for ``_cat``) or ``None``. The routes
 live with their API group (``_api_cluster``, ``_api_indices``, ``_api_documents``,
-``_api_search``, ``_api_snapshots``); shared parameter handling lives here.
+``_api_search``, ``_msearch``, ``_api_snapshots``); shared parameter handling lives here.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ class OpenSearchApi:
             _api_nodes,
             _api_search,
             _api_snapshots,
+            _msearch,
         )
 
         for group in (
@@ -93,6 +94,7 @@ class OpenSearchApi:
             _api_indices,
             _api_documents,
             _api_search,
+            _msearch,
             _api_snapshots,
             _api_nodes,
         ):
