@@ -307,16 +307,10 @@ def _print_json_error(
     issues: Sequence[dict[str, str]] = (),
     hints: Sequence[str] = (),
 ) -> None:
+    from ._documents import error_document
     from ._output import dumps
 
-    error = {
-        "type": kind,
-        "message": message,
-        "exit_code": code,
-        "issues": list(issues),
-        "hints": list(hints),
-    }
-    click.echo(dumps({"error": error}))
+    click.echo(dumps(error_document(kind, message, code, issues, hints)))
 
 
 def _version() -> str:
