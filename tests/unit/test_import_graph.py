@@ -1,6 +1,6 @@
 """The layers of DESIGN.md, enforced: data flows down, nothing imports upward.
 
-cli, demo, notebook → environment → orchestrator → services → config → testing → infra →
+cli, demo, notebook, serve → environment → orchestrator → services → config → testing → infra →
 the foundation (``asyncconsole/_*.py``). A module may import its own layer and the layers
 below it, never one above (lazy imports inside functions count too: they are edges all the
 same).
@@ -26,6 +26,7 @@ RANK = {
     "environment": 6,
     "cli": 7,
     "demo": 7,
+    "serve": 7,
     "notebook": 7,
     "root": 8,
 }
