@@ -116,6 +116,7 @@ class Subscription:
         if self.closed:
             return
         self.closed = True
+        self._pending.clear()
         self._ready.set()
         for topic in self.topics:
             topic.subscribers.discard(self)
