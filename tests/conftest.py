@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.fixtures.prometheus",
     "tests.fixtures.http_servers",
     "tests.fixtures.opensearch",
+    "tests.fixtures.browser",
 ]
 
 

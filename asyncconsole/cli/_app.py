@@ -69,6 +69,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "metadata": ("._metadata", "metadata", "Migrate or evaluate metadata (templates...)."),
     "metrics": ("._metrics", "metrics", "List metrics and read their data."),
     "replay": ("._replay", "replay", "Start, scale and stop the traffic replayer."),
+    "serve": ("._serve", "serve", "A live dashboard of the migration in the browser."),
     "snapshot": ("._snapshot", "snapshot", "Create, follow, list and delete snapshots."),
     "testing": ("._testing", "testing", "Run a fake server (OpenSearch, Kubernetes...)."),
     "tuples": ("._tuples", "tuples", "Read the traffic replayer's tuple logs."),
@@ -307,16 +308,10 @@ def _print_json_error(
     issues: Sequence[dict[str, str]] = (),
     hints: Sequence[str] = (),
 ) -> None:
+    from ._documents import error_document
     from ._output import dumps
 
-    error = {
-        "type": kind,
-        "message": message,
-        "exit_code": code,
-        "issues": list(issues),
-        "hints": list(hints),
-    }
-    click.echo(dumps({"error": error}))
+    click.echo(dumps(error_document(kind, message, code, issues, hints)))
 
 
 def _version() -> str:

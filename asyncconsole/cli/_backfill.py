@@ -69,23 +69,16 @@ def describe(ctx: click.Context) -> None:
     emit(state, data, lambda: _describe_text(data))
 
 
-def _scaled(ctx: click.Context, action: str, units: int | None, message: str) -> None:
+def _scaled(ctx: click.Context, action: str, units: int | None = None) -> None:
+    from ._documents import backfill_action
+
     state = state_of(ctx)
 
-    async def body(env: Environment) -> int:
-        service = _backfill(env)
-        if action == "start":
-            await service.start()
-            return service.rfs.scale
-        if action == "pause":
-            await service.pause()
-            return 0
-        assert units is not None
-        await service.scale(units)
-        return units
+    async def body(env: Environment) -> dict[str, Any]:
+        return await backfill_action(_backfill(env), action, units)
 
-    done = run_with_env(state, body, needs=("backfill",))
-    emit(state, {"action": action, "units": done, "message": message}, message)
+    data = run_with_env(state, body, needs=("backfill",))
+    emit(state, data, data["message"])
 
 
 @backfill.command()
@@ -97,7 +90,7 @@ def start(ctx: click.Context, pipeline_name: str | None) -> None:
     JSON: {"action": "start", "units": N, "message": ...}
     """
     _no_pipelines(pipeline_name)
-    _scaled(ctx, "start", None, "Backfill started successfully.")
+    _scaled(ctx, "start")
 
 
 @backfill.command()
@@ -109,7 +102,7 @@ def pause(ctx: click.Context, pipeline_name: str | None) -> None:
     JSON: {"action": "pause", "units": 0, "message": ...}
     """
     _no_pipelines(pipeline_name)
-    _scaled(ctx, "pause", None, "Backfill paused successfully.")
+    _scaled(ctx, "pause")
 
 
 @backfill.command()
@@ -120,7 +113,7 @@ def scale(ctx: click.Context, units: int) -> None:
 
     JSON: {"action": "scale", "units": N, "message": ...}
     """
-    _scaled(ctx, "scale", units, f"Backfill scaled to {units} successfully.")
+    _scaled(ctx, "scale", units)
 
 
 @backfill.command()
@@ -151,25 +144,23 @@ def stop(
 
     JSON: {"action": "stop", "units": 0, "archive": path | null, "message": ...}
     """
+    from ._documents import backfill_stop
+
     _no_pipelines(pipeline_name)
     state = state_of(ctx)
 
-    async def body(env: Environment) -> Any:
+    async def body(env: Environment) -> dict[str, Any]:
         with spinner(state, "Stopping the backfill workers..."):
-            return await _backfill(env).stop(archive=not no_archive, timeout=timeout, path=path)
+            return await backfill_stop(
+                _backfill(env), archive=not no_archive, timeout=timeout, path=path
+            )
 
-    archived = run_with_env(state, body, needs=("backfill",))
-    lines = ["Backfill stopped successfully."]
-    if archived is not None:
-        lines.append(f"Backfill working state archived to: {archived}")
+    data = run_with_env(state, body, needs=("backfill",))
+    lines = [data["message"]]
+    if data["archive"] is not None:
+        lines.append(f"Backfill working state archived to: {data['archive']}")
     elif not no_archive:
         lines.append("No working state to archive.")
-    data = {
-        "action": "stop",
-        "units": 0,
-        "archive": str(archived) if archived is not None else None,
-        "message": lines[0],
-    }
     emit(state, data, "\n".join(lines))
 
 

@@ -141,7 +141,7 @@ def cat_indices(
 
     async def one(target: Cluster) -> Any:
         if state.json:
-            return [row.to_dict() for row in await target.cat_indices(refresh=refresh)]
+            return await target.cat_indices(refresh=refresh)
         return await target.cat_indices_text(refresh=refresh)
 
     async def body(_env: Environment) -> dict[str, Any]:
@@ -155,10 +155,9 @@ def cat_indices(
     results = run_with_env(state, body, needs=tuple(chosen), env=env)
     errors = {n: r for n, r in results.items() if isinstance(r, Exception)}
     if state.json:
-        data: dict[str, Any] = {n: r for n, r in results.items() if n not in errors}
-        if errors:
-            data["errors"] = {n: _message(e) for n, e in errors.items()}
-        click.echo(dumps(data))
+        from ._documents import cat_indices_document
+
+        click.echo(dumps(cat_indices_document(results)))
     else:
         if cluster is None and not refresh:
             click.echo(
@@ -216,7 +215,9 @@ def clear_indices(
         return await target.clear_indices(confirm=True)
 
     result = run_with_env(state, body, needs=(attribute,), env=env)
-    emit(state, {"cluster": cluster, **result.to_dict()}, str(result))
+    from ._documents import clear_indices_document
+
+    emit(state, clear_indices_document(cluster, result), str(result))
 
 
 def _parse_headers(values: tuple[str, ...]) -> dict[str, str]:

@@ -50,29 +50,16 @@ def describe(ctx: click.Context) -> None:
     emit(state, data, text)
 
 
-def _scaled(ctx: click.Context, action: str, units: int | None, message: str) -> None:
+def _scaled(ctx: click.Context, action: str, units: int | None = None) -> None:
+    from ._documents import replay_action
+
     state = state_of(ctx)
 
-    async def body(env: Environment) -> tuple[int, ReplayStatusReport]:
-        service = _replay(env)
-        if action == "start":
-            await service.start()
-            done = service.config.scale
-        elif action == "stop":
-            await service.stop()
-            done = 0
-        else:
-            assert units is not None
-            await service.scale(units)
-            done = units
-        return done, await service.status()
+    async def body(env: Environment) -> tuple[dict[str, Any], ReplayStatusReport]:
+        return await replay_action(_replay(env), action, units)
 
-    done, report = run_with_env(state, body, needs=("replay",))
-    emit(
-        state,
-        {"action": action, "units": done, "message": message, "workers": report.counts.to_dict()},
-        f"{message}\n{report.message}",
-    )
+    data, report = run_with_env(state, body, needs=("replay",))
+    emit(state, data, f"{data['message']}\n{report.message}")
 
 
 @replay.command()
@@ -83,7 +70,7 @@ def start(ctx: click.Context) -> None:
     JSON: {"action": "start", "units": N, "message": ..., "workers": {"running", "pending",
     "desired", "terminating"}}
     """
-    _scaled(ctx, "start", None, "Replayer started successfully.")
+    _scaled(ctx, "start")
 
 
 @replay.command()
@@ -93,7 +80,7 @@ def stop(ctx: click.Context) -> None:
 
     JSON: {"action": "stop", "units": 0, "message": ..., "workers": {...}}
     """
-    _scaled(ctx, "stop", None, "Replayer stopped successfully.")
+    _scaled(ctx, "stop")
 
 
 @replay.command()
@@ -104,7 +91,7 @@ def scale(ctx: click.Context, units: int) -> None:
 
     JSON: {"action": "scale", "units": N, "message": ..., "workers": {...}}
     """
-    _scaled(ctx, "scale", units, "Replayer scaled successfully.")
+    _scaled(ctx, "scale", units)
 
 
 @replay.command()

@@ -8,13 +8,14 @@ it started is stopped by the code that started it; then the CLI exits 143 (128 +
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["EXIT_TERMINATED", "Terminated", "run"]
+__all__ = ["EXIT_TERMINATED", "Terminated", "run", "until_stopped"]
 
 T = TypeVar("T")
 
@@ -65,3 +66,21 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
                 loop.remove_signal_handler(signal.SIGTERM)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
+
+
+async def until_stopped() -> None:
+    """Wait for SIGINT or SIGTERM: how a server (``testing``, ``serve``) is stopped normally,
+    not an interruption (exit 0)."""
+    import asyncio
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # platforms without signal handlers
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)

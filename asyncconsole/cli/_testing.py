@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ import click
 from ._app import state_of
 from ._output import dumps
 from ._params import NAME, Duration, FiniteFloat
+from ._signals import until_stopped
 
 if TYPE_CHECKING:
     from .._resource import AsyncResource
@@ -42,21 +42,6 @@ def testing() -> None:
 
     The URL is the first line of stdout; Ctrl-C or SIGTERM stops the server (exit 0).
     """
-
-
-async def _until_stopped() -> None:
-    """Wait for SIGINT or SIGTERM (the normal way to stop a server: not an interruption)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):  # platforms without signal handlers
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.remove_signal_handler(sig)
 
 
 def _serve(
@@ -84,7 +69,7 @@ def _serve(
             sys.stdout.flush()
             if background is not None:
                 await stack.enter_async_context(_running(background))
-            await _until_stopped()
+            await until_stopped()
 
     asyncio.run(main())
 

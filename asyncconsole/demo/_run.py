@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import shlex
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
     from ..environment import Environment
     from ..orchestrator import Outcome, Report
+    from ..serve import DashboardServer, DashboardSettings
     from ..services.backfill import BackfillStatusReport
 
 __all__ = ["DemoScript", "cli_command", "run_demo"]
@@ -388,6 +390,9 @@ async def run_demo(
     verbose: int = 0,
     on_done: Callable[[Report], None] | None = None,
     autoscale: bool = False,
+    serve: DashboardSettings | None = None,
+    script: bool = True,
+    on_serving: Callable[[DashboardServer], None] | None = None,
 ) -> int:
     """Start the demo environment on 127.0.0.1 and run a short migration on it, live.
 
@@ -407,6 +412,11 @@ async def run_demo(
             ``keep_running``).
         autoscale: Add the autoscaled backfill step: a target with a write capacity, simulated
             workers loading it through ``_bulk``, and the autoscaler finding how many it absorbs.
+        serve: Serve the dashboard (``asyncconsole serve``) on the demo's environment with
+            these settings, from before the run until cancelled (implies ``keep_running``).
+        script: Run the scripted migration; ``False`` (with ``serve``) leaves the migration
+            to be driven from the dashboard.
+        on_serving: Called with the dashboard's server once it listens.
 
     Returns:
         The exit code: 0 when every step succeeded, 1 otherwise.
@@ -431,25 +441,38 @@ async def run_demo(
             workdir=workdir, use_docker=docker, speed=speed, autoscale=autoscale
         ) as demo:
             _print_header(console, demo, why, kept=workdir is not None)
-            async with demo.environment() as env:
-                script = DemoScript(demo, env, console, poll=max(0.05, 0.4 / max(speed, 1.0)))
-                report = await script.run()
-            console.print()
-            console.print(report)
-            if report.ok:
-                console.print(
-                    f"[bold green]Demo complete[/bold green]: migrated {len(SAMPLE_INDICES)} "
-                    f"indices with {demo.worker_mode} workers; stopping everything."
-                    if not keep_running
-                    else "[bold green]Demo complete.[/bold green]"
-                )
-            if json_output:
-                print(json.dumps(_summary(demo, report), indent=2), flush=True)
-            if on_done is not None:
-                on_done(report)
-            if keep_running and report.ok:
-                _print_keep_running(console, demo)
-                await asyncio.Event().wait()  # until cancelled (Ctrl-C)
+            async with demo.environment() as env, contextlib.AsyncExitStack() as stack:
+                dashboard: DashboardServer | None = None
+                if serve is not None:
+                    from ..serve import DashboardServer
+
+                    dashboard = await stack.enter_async_context(DashboardServer(env, serve))
+                    _print_dashboard(console, dashboard, scripted=script)
+                    if on_serving is not None:
+                        on_serving(dashboard)
+                if script:
+                    steps = DemoScript(demo, env, console, poll=max(0.05, 0.4 / max(speed, 1.0)))
+                    report = await steps.run()
+                    console.print()
+                    console.print(report)
+                else:
+                    from ..orchestrator import Report
+
+                    report = Report((), title="Demo steps")
+                if report.ok and script:
+                    console.print(
+                        f"[bold green]Demo complete[/bold green]: migrated {len(SAMPLE_INDICES)} "
+                        f"indices with {demo.worker_mode} workers; stopping everything."
+                        if not (keep_running or dashboard)
+                        else "[bold green]Demo complete.[/bold green]"
+                    )
+                if json_output:
+                    print(json.dumps(_summary(demo, report, dashboard), indent=2), flush=True)
+                if on_done is not None:
+                    on_done(report)
+                if (keep_running or dashboard is not None) and report.ok:
+                    _print_keep_running(console, demo)
+                    await asyncio.Event().wait()  # until cancelled (Ctrl-C)
     except AsyncConsoleError as exc:
         console.print(f"[bold red]demo failed:[/bold red] {exc}")
         if json_output:
@@ -462,8 +485,25 @@ async def run_demo(
     return report.exit_code
 
 
-def _summary(demo: DemoEnvironment, report: Report) -> dict[str, Any]:
+def _print_dashboard(console: Console, server: DashboardServer, *, scripted: bool) -> None:
+    console.print()
+    console.print("[b]Dashboard[/b] (this address carries the run's token; actions need it):")
+    console.print(f"  {server.url}", soft_wrap=True, highlight=False, markup=False)
+    if not scripted:
+        console.print(
+            "No scripted run: drive the migration from the page (Backfill: Start, Scale...)."
+        )
+    console.print()
+
+
+def _summary(
+    demo: DemoEnvironment, report: Report, dashboard: DashboardServer | None = None
+) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if dashboard is not None:
+        extra["dashboard"] = {"url": dashboard.url, "token": dashboard.settings.token}
     return {
+        **extra,
         "ok": report.ok,
         "worker_mode": demo.worker_mode,
         "config_file": str(demo.config_path),

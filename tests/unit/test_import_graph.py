@@ -1,7 +1,7 @@
 """The layers of DESIGN.md, enforced: data flows down, nothing imports upward.
 
-cli, demo, notebook → environment → orchestrator, autoscale → services → config → testing →
-infra → the foundation (``asyncconsole/_*.py``). A module may import its own layer and the layers
+cli, demo, notebook, serve → environment → orchestrator, autoscale → services → config → testing
+→ infra → the foundation (``asyncconsole/_*.py``). A module may import its own layer and the layers
 below it, never one above (lazy imports inside functions count too: they are edges all the
 same).
 """
@@ -27,6 +27,7 @@ RANK = {
     "environment": 6,
     "cli": 7,
     "demo": 7,
+    "serve": 7,
     "notebook": 7,
     "root": 8,
 }

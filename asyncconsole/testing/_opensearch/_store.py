@@ -175,7 +175,11 @@ class Store:
 
     def alias_indices(self, alias: str) -> list[Index]:
         """The indices ``alias`` points to, by name."""
-        return [i for _, i in sorted(self.indices.items()) if alias in i.aliases]
+        # filter before sorting: creating each of 10,000 indices checks this
+        return [
+            self.indices[name]
+            for name in sorted(name for name, i in self.indices.items() if alias in i.aliases)
+        ]
 
     def alias_names(self) -> set[str]:
         """Every alias name."""
