@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._clock import Clock, FakeClock, SystemClock, TimeoutScope
 from ._errors import (
     AsyncConsoleError,
     AwsError,
@@ -57,11 +56,12 @@ from ._errors import (
 )
 from ._lazy import lazy_names
 from ._resource import AsyncResource
-from ._retry import NO_RETRY, RetryPolicy, is_transient
 from ._secret import Secret
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._clock import Clock, FakeClock, SystemClock, TimeoutScope
+    from ._retry import NO_RETRY, RetryPolicy, is_transient
     from .environment import Environment
     from .orchestrator import (
         Event,
@@ -75,7 +75,15 @@ if TYPE_CHECKING:
     )
 
 # name -> submodule that defines it, imported on first attribute access (keeps import cheap)
+# asyncio (through the clock) loads with the first of these: `asyncconsole --help` needs none.
 _LAZY: dict[str, str] = {
+    "Clock": "._clock",
+    "FakeClock": "._clock",
+    "SystemClock": "._clock",
+    "TimeoutScope": "._clock",
+    "NO_RETRY": "._retry",
+    "RetryPolicy": "._retry",
+    "is_transient": "._retry",
     "Environment": ".environment",
     "Event": ".orchestrator",
     "EventKind": ".orchestrator",

@@ -8,7 +8,6 @@ Ctrl-C stops at once.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections import deque
@@ -160,6 +159,8 @@ async def _loop(
     autoscaler: Autoscaler, show: Callable[[ScalingDecision], None], periods: int | None
 ) -> tuple[str, list[ScalingDecision]]:
     """Run the loop until it ends; ``("interrupted", ...)`` when Ctrl-C or SIGTERM stopped it."""
+    import asyncio  # here, not at import: a command's --help needs no event loop
+
     made: list[ScalingDecision] = []
     try:
         async with contextlib.aclosing(autoscaler.decisions(periods=periods)) as stream:

@@ -3,7 +3,6 @@ test data and OpenSearch Benchmark test runs."""
 
 from __future__ import annotations
 
-import asyncio
 import json as _json
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +97,8 @@ def connection_check(
 
     async def body(_env: Environment) -> dict[str, Any]:
         names = list(chosen)
+        import asyncio  # here, not at import: a command's --help needs no event loop
+
         found = await asyncio.gather(*(chosen[name].connection_check() for name in names))
         return dict(zip(names, found, strict=True))
 
@@ -146,6 +147,8 @@ def cat_indices(
 
     async def body(_env: Environment) -> dict[str, Any]:
         names = list(chosen)
+        import asyncio  # here, not at import: a command's --help needs no event loop
+
         found = await asyncio.gather(*(one(chosen[name]) for name in names), return_exceptions=True)
         for result in found:
             if isinstance(result, BaseException) and not isinstance(result, Exception):

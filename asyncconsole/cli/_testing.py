@@ -7,7 +7,6 @@ then serves until Ctrl-C or SIGTERM, and exits 0.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -71,11 +70,15 @@ def _serve(
                 await stack.enter_async_context(_running(background))
             await until_stopped()
 
+    import asyncio  # here, not at import: a command's --help needs no event loop
+
     asyncio.run(main())
 
 
 @contextlib.asynccontextmanager
 async def _running(work: Callable[[], Any]) -> AsyncIterator[None]:
+    import asyncio  # here, not at import: a command's --help needs no event loop
+
     async with asyncio.TaskGroup() as group:
         task = group.create_task(work())
         try:

@@ -1,5 +1,5 @@
 """`asyncconsole --help`/`--version` (and each group's help) load no backend library, nor
-pydantic: checked in fresh interpreters through ``sys.modules``."""
+pydantic, nor asyncio (issue 13: each costs start time): checked in fresh interpreters through ``sys.modules``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ print(json.dumps({{"code": code, "loaded": sorted(n for n in names if n in sys.m
 
 
 def _probe(*args: str) -> tuple[int, list[str], str]:
-    names = (*BACKENDS, "pydantic")
+    names = (*BACKENDS, "pydantic", "asyncio")
     done = subprocess.run(
         [sys.executable, "-c", _PROBE.format(names=names), *args],
         capture_output=True,
