@@ -10,6 +10,7 @@ plain passwords (they format as ``********``).
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -49,6 +50,10 @@ def tracing_enabled() -> bool:
     if now - _tracing_state[1] < 1.0:
         return False
     _tracing_state[1] = now
+    if "opentelemetry.trace" not in sys.modules:
+        # No one set a provider without importing OpenTelemetry: do not pay its import (a CLI
+        # command's start) to learn that nothing records.
+        return False
     t = tracer()
     if t is None:
         return False
