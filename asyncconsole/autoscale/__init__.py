@@ -18,7 +18,7 @@ with its reason in words and in figures (``to_dict()``). Guide: ``docs/guides/au
 from ._autoscaler import Autoscaler
 from ._decision import ScaleAction, ScalingDecision
 from ._observation import Observation, Pressure, Progress
-from ._policy import Proposal, ScalingPolicy, TargetHealthPolicy
+from ._policy import Proposal, ScalingPolicy
 from ._pressure import (
     NODE_STATS_PATH,
     MetricSpec,
@@ -27,6 +27,7 @@ from ._pressure import (
     PressureSource,
 )
 from ._progress import IndexingProgress, MetricProgress, ProgressSource, WorkingStateProgress
+from ._target_health import TargetHealthPolicy
 
 __all__ = [
     "NODE_STATS_PATH",

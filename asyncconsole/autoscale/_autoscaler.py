@@ -19,9 +19,10 @@ from .._errors import AsyncConsoleError
 from ..services.workers import WorkerCounts, WorkerDeployment
 from ._decision import ScaleAction, ScalingDecision
 from ._observation import Observation, Progress
-from ._policy import ScalingPolicy, TargetHealthPolicy
+from ._policy import ScalingPolicy
 from ._pressure import NodeStatsPressure, PressureSource
 from ._progress import IndexingProgress, ProgressSource, WorkingStateProgress
+from ._target_health import TargetHealthPolicy
 
 if TYPE_CHECKING:
     from ..services.backfill import Backfill

@@ -1,18 +1,33 @@
-"""Stream the working-state index to a JSON file, one scroll page at a time."""
+"""Archiving the working-state index: streamed to a JSON file one scroll page at a time, then
+deleted."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 import anyio.to_thread
 
-__all__ = ["backup_file_name", "default_archive_dir", "write_batches"]
+from ..._errors import NotFoundError, WorkingIndexNotFoundError
+from ..._observe import observe
+from ..clusters import Cluster
+
+__all__ = [
+    "archive_index",
+    "archive_path",
+    "backup_file_name",
+    "default_archive_dir",
+    "write_batches",
+]
+
+logger = logging.getLogger("asyncconsole.services.backfill")
 
 
 def default_archive_dir() -> Path:
@@ -24,6 +39,51 @@ def default_archive_dir() -> Path:
 def backup_file_name(now: datetime) -> str:
     """console_link's name: ``working_state_backup_<YYYYmmddHHMMSS>.json``."""
     return f"working_state_backup_{now.strftime('%Y%m%d%H%M%S')}.json"
+
+
+def archive_path(path: Path | str | None, archive_dir: Path | None, now: datetime) -> Path:
+    """The file to write: ``path``, or the default name inside it when it names a directory
+    (an existing one, or a string ending with ``/``), or inside ``archive_dir`` (else
+    :func:`default_archive_dir`) when it is None."""
+    name = backup_file_name(now)
+    if path is None:
+        return (archive_dir or default_archive_dir()) / name
+    chosen = Path(path)
+    # "DIR/" names a directory even before it exists (Path() drops the slash)
+    named_a_dir = isinstance(path, str) and path.endswith(("/", os.sep))
+    return chosen / name if named_a_dir or chosen.is_dir() else chosen
+
+
+async def archive_index(target: Cluster, index: str, path: Path, *, batch_size: int) -> Path:
+    """Back up ``index`` to ``path`` (see :func:`write_batches`), then delete the index.
+
+    Returns:
+        The file written.
+
+    Raises:
+        WorkingIndexNotFoundError: The index does not exist.
+    """
+    async with observe(logger, "backfill.archive", index, path=str(path)) as info:
+        try:
+            # A scroll sees only refreshed documents: without a refresh, the workers' last
+            # writes (under refresh_interval old) would miss the backup and then be deleted.
+            await target.call_api(f"/{index}/_refresh", "POST")
+            async with contextlib.aclosing(_id_maps(target, index, batch_size)) as batches:
+                path, info["batches"] = await write_batches(path, batches)
+        except NotFoundError as exc:
+            raise WorkingIndexNotFoundError(index) from exc
+        await target.call_api(f"/{index}", "DELETE", params={"ignore_unavailable": "true"})
+    logger.info("Backfill working state archived to: %s", path)
+    return path
+
+
+async def _id_maps(
+    target: Cluster, index: str, batch_size: int
+) -> AsyncGenerator[dict[str, Any], None]:
+    # aclosing: the scroll context is released as soon as the archive stops, however.
+    async with contextlib.aclosing(target.scroll(index, batch_size=batch_size)) as pages:
+        async for page in pages:
+            yield {hit["_id"]: hit.get("_source") for hit in page}
 
 
 def _open_partial(path: Path) -> tuple[Path, IO[str]]:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-from collections.abc import AsyncGenerator, Awaitable
+from collections.abc import Awaitable
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,8 +15,6 @@ from ..._errors import (
     AsyncConsoleError,
     ConfigError,
     ConfigIssue,
-    HttpError,
-    NotFoundError,
     OperationTimeoutError,
     WorkersStillRunningError,
     WorkingIndexNotFoundError,
@@ -29,15 +24,14 @@ from ..._redact import mask_described
 from ...config import BackfillConfig, ReindexFromSnapshotConfig
 from ..clusters import Cluster
 from ..workers import WorkerCounts, WorkerDeployment, counts_message
-from ._archive import backup_file_name, default_archive_dir, write_batches
+from ._archive import archive_index, archive_path
+from ._deep_status import read_overall, with_failures
 from ._failed_documents import FailedDocumentStream
-from ._queries import COUNT_KEYS, SearchFailure, progress_answers, progress_searches
 from ._types import (
     BackfillOverallStatus,
     BackfillResetResult,
     BackfillStatus,
     BackfillStatusReport,
-    StepState,
 )
 
 __all__ = ["Backfill", "backfill_status"]
@@ -58,12 +52,6 @@ def backfill_status(kind: str, counts: WorkerCounts) -> BackfillStatus:
     if counts.pending > 0:
         return BackfillStatus.STARTING
     return BackfillStatus.STOPPED
-
-
-def _epoch(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return None
-    return int(value)
 
 
 class Backfill:
@@ -317,7 +305,7 @@ class Backfill:
         )
         return replace(
             report,
-            deep=_with_failures(report.deep, present),
+            deep=with_failures(report.deep, present),
             failed_document_stream_location=stream.location,
             failed_documents_present=present,
         )
@@ -386,7 +374,7 @@ class Backfill:
         overall, present = await self._with_presence(
             self._deep_status(has_failed_documents), has_failed_documents
         )
-        result = _with_failures(overall, present)
+        result = with_failures(overall, present)
         assert result is not None
         return result
 
@@ -410,92 +398,9 @@ class Backfill:
     async def _deep(
         self, has_failed_documents: bool | None, workers: Awaitable[WorkerCounts | None]
     ) -> BackfillOverallStatus:
-        index = self.index
-        async with observe(logger, "backfill.deep_status", index) as info:
-            now = self.clock.now()
-            answers = await self._progress(int(now.timestamp()))
-            if answers is None:
-                info["status"] = StepState.PENDING.value
-                return BackfillOverallStatus.pending()
-            setup_done, started_epoch = self._shard_setup(answers["shard_setup"])
-            if not setup_done:
-                info["status"] = "initializing"
-                return BackfillOverallStatus(StepState.RUNNING)
-            counts: dict[str, int] = {key: answers[key] for key in COUNT_KEYS}
-            self._warn_if_inconsistent(counts)
-            max_completed = answers["max_completed"]
-            if isinstance(max_completed, SearchFailure):
-                logger.debug("max completedAt aggregation failed: %s", max_completed)
-                max_completed = None
-            worker_counts = await workers
-            active = worker_counts is None or worker_counts.desired != 0
-            result = _overall(
-                counts,
-                started_epoch=started_epoch,
-                max_completed=_epoch(max_completed),
-                now=now,
-                active=active,
-                has_failed_documents=has_failed_documents,
-            )
-            info["status"] = result.status.value
-            return result
-
-    async def _progress(self, now: int) -> dict[str, Any] | None:
-        """Every progress search in one ``_msearch``; None when the index does not exist.
-
-        Raises:
-            HttpError: The request failed, or a count failed (a count is never taken as 0).
-            MalformedResponseError: The answer is not what ``_msearch`` answers.
-        """
-        response = await self.target.call_api(
-            f"/{self.index}/_msearch",
-            "POST",
-            data=progress_searches(now),
-            headers={"Content-Type": "application/x-ndjson"},
-            retry=True,  # searches only: safe to repeat
+        return await read_overall(
+            self.target, self.index, self.clock, has_failed_documents, workers
         )
-        answers = response.parse(progress_answers, "backfill progress searches (_msearch)")
-        setup = answers["shard_setup"]
-        if isinstance(setup, SearchFailure) and setup.type == "index_not_found_exception":
-            return None
-        for key in COUNT_KEYS:
-            failure = answers[key]
-            if isinstance(failure, SearchFailure) and not isinstance(setup, SearchFailure):
-                raise HttpError(
-                    f"work item count ({key}) on {self.index} failed: {failure}",
-                    method=response.method,
-                    url=response.url,
-                    status=failure.status,
-                )
-        return answers
-
-    def _shard_setup(self, setup: Any) -> tuple[bool, int | None]:
-        if isinstance(setup, SearchFailure):
-            # console_link treats a failed setup check as "still initializing" (a garbage
-            # answer, though, is an error: it says nothing about the setup).
-            logger.info("shard_setup check on %s failed: %s", self.index, setup)
-            return False, None
-        if not isinstance(setup, dict) or "completedAt" not in setup:
-            return False, None
-        return True, _epoch(setup["completedAt"])
-
-    def _warn_if_inconsistent(self, counts: dict[str, int]) -> None:
-        if counts["incomplete"] + counts["completed"] != counts["total"]:
-            logger.warning(
-                "Incomplete (%d) and completed (%d) work items do not sum to the total (%d); "
-                "this may be transient (the queries ran at slightly different times)",
-                counts["incomplete"],
-                counts["completed"],
-                counts["total"],
-            )
-        if counts["unclaimed"] + counts["in_progress"] != counts["incomplete"]:
-            logger.warning(
-                "Unclaimed (%d) and in progress (%d) work items do not sum to the incomplete "
-                "(%d); this may be transient",
-                counts["unclaimed"],
-                counts["in_progress"],
-                counts["incomplete"],
-            )
 
     async def check(self) -> str:
         """The workers' state in one line, e.g. ``RUNNING: 5 running, 0 pending, 5 desired (ecs)``."""
@@ -536,88 +441,10 @@ class Backfill:
                 f"desired {counts.desired}, terminating {counts.terminating})",
                 counts=counts,
             )
-        target = self._archive_path(path)
-        async with observe(logger, "backfill.archive", self.index, path=str(target)) as info:
-            try:
-                # A scroll sees only refreshed documents: without a refresh, the workers' last
-                # writes (under refresh_interval old) would miss the backup and then be deleted.
-                await self.target.call_api(f"/{self.index}/_refresh", "POST")
-                async with contextlib.aclosing(self._id_maps()) as batches:
-                    target, info["batches"] = await write_batches(target, batches)
-            except NotFoundError as exc:
-                raise WorkingIndexNotFoundError(self.index) from exc
-            await self.target.call_api(
-                f"/{self.index}", "DELETE", params={"ignore_unavailable": "true"}
-            )
-        logger.info("Backfill working state archived to: %s", target)
-        return target
-
-    def _archive_path(self, path: Path | str | None) -> Path:
-        name = backup_file_name(self.clock.now())
-        if path is None:
-            return (self.archive_dir or default_archive_dir()) / name
-        chosen = Path(path)
-        # "DIR/" names a directory even before it exists (Path() drops the slash)
-        named_a_dir = isinstance(path, str) and path.endswith(("/", os.sep))
-        return chosen / name if named_a_dir or chosen.is_dir() else chosen
-
-    async def _id_maps(self) -> AsyncGenerator[dict[str, Any], None]:
-        # aclosing: the scroll context is released as soon as the archive stops, however.
-        async with contextlib.aclosing(
-            self.target.scroll(self.index, batch_size=self.archive_batch_size)
-        ) as pages:
-            async for page in pages:
-                yield {hit["_id"]: hit.get("_source") for hit in page}
+        target = archive_path(path, self.archive_dir, self.clock.now())
+        return await archive_index(
+            self.target, self.index, target, batch_size=self.archive_batch_size
+        )
 
 
 _T = TypeVar("_T")
-
-
-def _with_failures(
-    overall: BackfillOverallStatus | None, present: bool | None
-) -> BackfillOverallStatus | None:
-    """``Completed`` becomes ``CompletedWithErrors`` when the stream holds records."""
-    if overall is not None and present is True and overall.status is StepState.COMPLETED:
-        return replace(overall, status=StepState.COMPLETED_WITH_ERRORS)
-    return overall
-
-
-def _overall(
-    counts: dict[str, int],
-    *,
-    started_epoch: int | None,
-    max_completed: int | None,
-    now: datetime,
-    active: bool,
-    has_failed_documents: bool | None,
-) -> BackfillOverallStatus:
-    total, completed = counts["total"], counts["completed"]
-    started = datetime.fromtimestamp(started_epoch, UTC) if started_epoch else None
-    finished: datetime | None = None
-    eta_ms: float | None = None
-    if total == 0 or completed >= total:
-        finished = datetime.fromtimestamp(max_completed, UTC) if max_completed else now
-        percentage = 100.0
-        state = (
-            StepState.COMPLETED_WITH_ERRORS if has_failed_documents is True else StepState.COMPLETED
-        )
-    else:
-        percentage = completed / total * 100.0
-        if active:
-            state = StepState.RUNNING
-            if started_epoch and 0.0 < percentage < 100.0:
-                elapsed = max(now.timestamp() - started_epoch, 0.001)
-                eta_ms = elapsed * (100.0 - percentage) / percentage * 1000.0
-        else:
-            state = StepState.PAUSED
-    return BackfillOverallStatus(
-        status=state,
-        percentage_completed=percentage,
-        eta_ms=eta_ms,
-        started=started,
-        finished=finished,
-        shard_total=total,
-        shard_complete=completed,
-        shard_in_progress=counts["in_progress"],
-        shard_waiting=counts["unclaimed"],
-    )

@@ -9,7 +9,8 @@ without the Java CreateSnapshot tool::
     await snapshot.delete_all()                   # concurrently
 """
 
-from ._snapshot import DEFAULT_WAIT_TIMEOUT, ProgressCallback, Snapshot, repository_settings
+from ._repository import repository_settings
+from ._snapshot import Snapshot
 from ._status import SnapshotIndexStatus, SnapshotState, SnapshotStatus, format_duration
 from ._types import (
     DeleteAllResult,
@@ -19,6 +20,7 @@ from ._types import (
     SnapshotIndex,
     SnapshotInfo,
 )
+from ._waiting import DEFAULT_WAIT_TIMEOUT, ProgressCallback
 
 __all__ = [
     "DEFAULT_WAIT_TIMEOUT",

@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import functools
-import inspect
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
-from typing import Any, Protocol
-from urllib.parse import quote, urlsplit
+from collections.abc import AsyncGenerator, Sequence
+from typing import Any
+from urllib.parse import quote
 
 from ..._clock import Clock, SystemClock
-from ..._concurrency import gather, gather_pair, settle_bounded
-from ..._decode import expect
+from ..._concurrency import gather_pair, settle_bounded
 from ..._display import DisplayList
 from ..._errors import (
     AsyncConsoleError,
     NoSourceClusterError,
-    OperationTimeoutError,
     SnapshotExistsError,
-    SnapshotFailedError,
     SnapshotNotStartedError,
 )
 from ..._observe import observe
 from ..._redact import mask_url
-from ...config import FSRepoConfig, GCSRepoConfig, S3RepoConfig, SnapshotConfig
+from ...config import FSRepoConfig, S3RepoConfig, SnapshotConfig
 from ...infra.http import HttpResponse
 from ..clusters import Cluster
 from ..clusters._answers import response_error
-from ._status import SnapshotState, SnapshotStatus
+from ._answers import (
+    acknowledged,
+    primary_document_counts,
+    repository_missing,
+    snapshots,
+    with_status_detail,
+)
+from ._repository import register_repository
+from ._sizing import index_sizes
+from ._status import SnapshotStatus
 from ._types import (
     DeleteAllResult,
     RepositoryDeletion,
@@ -37,74 +43,17 @@ from ._types import (
     SnapshotIndex,
     SnapshotInfo,
 )
+from ._waiting import (
+    DEFAULT_WAIT_TIMEOUT,
+    ProgressCallback,
+    final_status,
+    statuses_until_done,
+    wait_until_gone,
+)
 
-__all__ = ["DEFAULT_WAIT_TIMEOUT", "ProgressCallback", "Snapshot", "repository_settings"]
+__all__ = ["Snapshot"]
 
 _log = logging.getLogger("asyncconsole.services.snapshot")
-
-DEFAULT_WAIT_TIMEOUT = 6 * 3600.0
-"""Longest :meth:`Snapshot.wait` / :meth:`Snapshot.watch` waits unless told otherwise."""
-
-
-class ProgressCallback(Protocol):
-    """Called with each :class:`SnapshotStatus` while waiting; may return an awaitable."""
-
-    def __call__(self, status: SnapshotStatus, /) -> Awaitable[None] | None: ...
-
-
-_STATS_FILTER = (
-    "indices.*.primaries.docs.count,indices.*.primaries.docs.deleted,"
-    "indices.*.primaries.store.size_in_bytes"
-)
-_REPO_TAKEN = ("already exists", "currently used", "currently in use")
-
-
-def _bucket_and_path(uri: str) -> tuple[str, str]:
-    parts = urlsplit(uri)
-    return parts.netloc, parts.path.strip("/")
-
-
-def repository_settings(
-    config: SnapshotConfig, *, max_snapshot_rate_mb_per_node: int | None = None
-) -> dict[str, Any]:
-    """The ``PUT /_snapshot/<repo>`` body the Java CreateSnapshot tool sends.
-
-    * fs: ``location`` and ``compress: false``;
-    * s3: ``bucket``, ``base_path`` (when the URI has a key), ``compress: false``,
-      ``max_snapshot_bytes_per_sec`` (``"<N>mb"``, with a rate), ``region``, ``role_arn`` and
-      ``endpoint`` when configured;
-    * gcs: ``bucket``, ``base_path``, ``compress``, ``max_snapshot_bytes_per_sec`` (the endpoint is
-      deliberately not sent).
-
-    Unlike the Java tool, a rate limit is also applied to an fs repository (OpenSearch honours
-    it there too) rather than silently dropped.
-    """
-    rate = (
-        f"{max_snapshot_rate_mb_per_node}mb" if max_snapshot_rate_mb_per_node is not None else None
-    )
-    repo = config.repo
-    settings: dict[str, Any]
-    if isinstance(repo, FSRepoConfig):
-        settings = {"location": repo.repo_path, "compress": False}
-        if rate:
-            settings["max_snapshot_bytes_per_sec"] = rate
-        return {"type": "fs", "settings": settings}
-    bucket, base_path = _bucket_and_path(repo.repo_uri)
-    settings = {"bucket": bucket}
-    if base_path:
-        settings["base_path"] = base_path
-    settings["compress"] = False
-    if rate:
-        settings["max_snapshot_bytes_per_sec"] = rate
-    if isinstance(repo, S3RepoConfig):
-        settings["region"] = repo.aws_region
-        if repo.role:
-            settings["role_arn"] = repo.role
-        if repo.endpoint:
-            settings["endpoint"] = repo.endpoint
-        return {"type": "s3", "settings": settings}
-    assert isinstance(repo, GCSRepoConfig)
-    return {"type": "gcs", "settings": settings}
 
 
 class Snapshot:
@@ -190,20 +139,12 @@ class Snapshot:
 
     async def register_repo(self, *, max_snapshot_rate_mb_per_node: int | None = None) -> None:
         """``PUT /_snapshot/<repo>`` with :func:`repository_settings`; an existing one is fine."""
-        cluster = self._cluster()
-        body = repository_settings(
-            self.config, max_snapshot_rate_mb_per_node=max_snapshot_rate_mb_per_node
+        await register_repository(
+            self._cluster(),
+            self._path(),
+            self.config,
+            max_snapshot_rate_mb_per_node=max_snapshot_rate_mb_per_node,
         )
-        # Registering the same settings again is harmless: safe to retry.
-        response = await cluster.call_api(
-            self._path(), "PUT", json=body, raise_error=False, retry=True
-        )
-        if response.ok:
-            _acknowledged(response, "repository registration answer")
-            return
-        if any(m in response.text for m in _REPO_TAKEN):
-            return
-        raise response_error(response)
 
     async def create(
         self,
@@ -273,7 +214,7 @@ class Snapshot:
                         repository=self.repo_name,
                     )
                 raise response_error(response)
-            _acknowledged(response, "snapshot create answer")
+            acknowledged(response, "snapshot create answer")
         status = None
         if wait:
             status = await self.wait(
@@ -289,7 +230,7 @@ class Snapshot:
         found = await self._cluster().call_api(self._path(snapshot), raise_error=False)
         if not found.ok:
             return None
-        listed = _snapshots(found)
+        listed = snapshots(found)
         have = set(listed[0].get("indices") or ()) if listed else set()
         wanted = {i for i in indices or () if not any(c in i for c in "*?,-") and i != "_all"}
         return found if listed and wanted <= have else None
@@ -310,10 +251,10 @@ class Snapshot:
             raise SnapshotNotStartedError("Snapshot not started", snapshot=snapshot)
         if not response.ok:
             raise response_error(response)
-        snapshots = _snapshots(response)
-        if not snapshots:
+        found = snapshots(response)
+        if not found:
             raise SnapshotNotStartedError("Snapshot not started", snapshot=snapshot)
-        return snapshots[0]
+        return found[0]
 
     async def status(self, *, name: str | None = None) -> str:
         """The raw state (``SUCCESS``, ``IN_PROGRESS``, ``FAILED``, ``PARTIAL``...).
@@ -342,15 +283,7 @@ class Snapshot:
             self._info(snapshot),
             gather_pair(self._detailed_info(snapshot), self._document_counts()),
         )
-        if detailed:
-            merged = dict(detailed[0])
-            # _status carries no timestamps outside stats on older versions; keep the basic ones.
-            for key in ("start_time_in_millis", "end_time_in_millis", "duration_in_millis"):
-                if key in info and key not in merged:
-                    merged[key] = info[key]
-            if "state" not in merged:
-                merged["state"] = info.get("state")
-            info = merged
+        info = with_status_detail(info, detailed)
         indices = info.get("indices")
         names = set(indices) if isinstance(indices, list | dict) else set()
         counts = {index: count for index, count in counts.items() if index in names}
@@ -363,7 +296,7 @@ class Snapshot:
         except AsyncConsoleError as exc:
             _log.info("snapshot %s: _status failed (%s); using basic info", snapshot, exc)
             return []
-        return _snapshots(response)
+        return snapshots(response)
 
     async def _document_counts(self) -> dict[str, int]:
         """Primary document counts of the source's indices from ``_stats`` (the snapshot APIs
@@ -379,18 +312,10 @@ class Snapshot:
                 },
             )
             body = response.json()
-            found = body.get("indices") if isinstance(body, dict) else None
         except (AsyncConsoleError, ValueError) as exc:
             _log.info("document counts of the snapshot's indices unavailable: %s", exc)
             return {}
-        counts: dict[str, int] = {}
-        for index, entry in found.items() if isinstance(found, dict) else ():
-            count: Any = entry
-            for key in ("primaries", "docs", "count"):
-                count = count.get(key) if isinstance(count, dict) else None
-            if isinstance(count, int) and not isinstance(count, bool):
-                counts[index] = count
-        return counts
+        return primary_document_counts(body)
 
     async def watch(
         self,
@@ -406,22 +331,17 @@ class Snapshot:
             OperationTimeoutError: Still running after ``timeout`` (default :attr:`wait_timeout`).
             SnapshotNotStartedError: The snapshot does not exist.
         """
-        limit = self.wait_timeout if timeout is None else timeout
-        deadline = self.clock.monotonic() + limit
         snapshot = name or self.name
-        while True:
-            status = await self.deep_status(name=snapshot)
-            yield status
-            if status.done:
-                return
-            if self.clock.monotonic() + poll_interval > deadline:
-                raise OperationTimeoutError(
-                    f"snapshot {snapshot} still running after {limit:g}s "
-                    f"({status.percentage_completed:.2f}% done)",
-                    timeout=limit,
-                    snapshot=snapshot,
-                )
-            await self.clock.sleep(poll_interval)
+        statuses = statuses_until_done(
+            lambda: self.deep_status(name=snapshot),
+            snapshot=snapshot,
+            clock=self.clock,
+            poll_interval=poll_interval,
+            timeout=self.wait_timeout if timeout is None else timeout,
+        )
+        async with contextlib.aclosing(statuses):
+            async for status in statuses:
+                yield status
 
     async def wait(
         self,
@@ -438,21 +358,11 @@ class Snapshot:
             OperationTimeoutError: Still running after ``timeout``.
             SnapshotNotStartedError: The snapshot does not exist.
         """
-        final: SnapshotStatus | None = None
-        async for status in self.watch(name=name, poll_interval=poll_interval, timeout=timeout):
-            final = status
-            if on_progress is not None:
-                result = on_progress(status)
-                if inspect.isawaitable(result):
-                    await result
-        assert final is not None
-        if final.status is SnapshotState.FAILED:
-            raise SnapshotFailedError(
-                f"snapshot {name or self.name} ended {final.state}",
-                state=final.state,
-                status=final,
-            )
-        return final
+        return await final_status(
+            self.watch(name=name, poll_interval=poll_interval, timeout=timeout),
+            snapshot=name or self.name,
+            on_progress=on_progress,
+        )
 
     # -- list and delete ----------------------------------------------------------------------
 
@@ -463,7 +373,7 @@ class Snapshot:
             HttpNotFoundError: The repository does not exist.
         """
         response = await self._cluster().call_api(self._path("_all"))
-        return DisplayList(SnapshotInfo.from_api(entry) for entry in _snapshots(response))
+        return DisplayList(SnapshotInfo.from_api(entry) for entry in snapshots(response))
 
     async def delete(
         self,
@@ -489,23 +399,19 @@ class Snapshot:
             if response.status == 404:
                 existed = False
             elif response.ok:
-                _acknowledged(response, "snapshot delete answer")
+                acknowledged(response, "snapshot delete answer")
                 existed = True
             else:
                 raise response_error(response)
             if wait:
-                deadline = self.clock.monotonic() + timeout
-                while True:
-                    check = await cluster.call_api(path, raise_error=False)
-                    if check.status == 404:
-                        break
-                    if self.clock.monotonic() + poll_interval > deadline:
-                        raise OperationTimeoutError(
-                            f"snapshot {snapshot} still exists {timeout:g}s after deletion",
-                            timeout=timeout,
-                            snapshot=snapshot,
-                        )
-                    await self.clock.sleep(poll_interval)
+                await wait_until_gone(
+                    cluster,
+                    path,
+                    snapshot=snapshot,
+                    clock=self.clock,
+                    timeout=timeout,
+                    poll_interval=poll_interval,
+                )
         return SnapshotDeletion(snapshot, self.repo_name, existed=existed)
 
     async def delete_all(
@@ -520,11 +426,11 @@ class Snapshot:
         """
         cluster = self._cluster()
         response = await cluster.call_api(self._path("_all"), raise_error=False)
-        if response.status == 404 and _repository_missing(response):
+        if response.status == 404 and repository_missing(response):
             return DeleteAllResult(self.repo_name, repository_missing=True)
         if not response.ok:
             raise response_error(response)
-        names = [str(s.get("snapshot")) for s in _snapshots(response)]
+        names = [str(s.get("snapshot")) for s in snapshots(response)]
         outcomes = await settle_bounded(
             lambda n: self.delete(name=n, wait=wait, timeout=timeout),
             names,
@@ -557,41 +463,7 @@ class Snapshot:
         concurrently. Dotted index names keep their shard counts (console_link keyed them by
         the text after the last ``.``).
         """
-        cluster = self._cluster()
-        prefix = ""
-        if patterns:
-            resolved = await cluster.call_api(
-                "/_resolve/index/" + quote(",".join(patterns), safe=",*"),
-                params={"expand_wildcards": "all"},
-            )
-            targets = resolved.parse(_resolved_names, "resolved indices")
-            if not targets:
-                return []
-            prefix = "/" + quote(",".join(targets), safe=",")
-
-        stats_response, settings_response = await gather(
-            cluster.call_api(
-                prefix + "/_stats",
-                params={
-                    "level": "indices",
-                    "filter_path": _STATS_FILTER,
-                    "expand_wildcards": "all",
-                    "metric": "docs,store",
-                },
-            ),
-            cluster.call_api(
-                prefix + "/_settings",
-                params={
-                    "filter_path": "*.settings.index.number_of_shards",
-                    "expand_wildcards": "all",
-                },
-            ),
-        )
-        shards = settings_response.parse(_shard_counts, "index settings")
-        found = stats_response.parse(
-            lambda stats: _index_stats(stats, shards), "index statistics (_stats)"
-        )
-        return sorted(found, key=lambda i: i.name)
+        return await index_sizes(self._cluster(), patterns)
 
     async def check(self) -> str:
         """Repository registered? Snapshot state? (Both asked concurrently.)
@@ -621,62 +493,3 @@ class Snapshot:
             f"repository '{self.repo_name}' ({self.config.repo_kind}) {registered}; "
             f"snapshot '{self.name}': {snapshot_state}"
         )
-
-
-def _snapshots(response: HttpResponse) -> builtins.list[dict[str, Any]]:
-    return response.parse(_snapshot_entries, "snapshot list")
-
-
-def _snapshot_entries(payload: Any) -> builtins.list[dict[str, Any]]:
-    found = expect(expect(payload, dict, "answer")["snapshots"], list, "snapshots")
-    return [expect(entry, dict, "snapshot") for entry in found]
-
-
-def _shard_counts(settings: Any) -> dict[str, int]:
-    # filter_path drops everything when nothing matched: an empty answer is {}.
-    shards = {}
-    for name, entry in expect(settings, dict, "answer").items():
-        index = (expect(entry, dict, "index entry").get("settings") or {}).get("index") or {}
-        shards[name] = int(index.get("number_of_shards", 0))
-    return shards
-
-
-def _index_stats(stats: Any, shards: Mapping[str, int]) -> builtins.list[SnapshotIndex]:
-    found = []
-    indices = expect(expect(stats, dict, "answer").get("indices") or {}, dict, "indices")
-    for name, entry in indices.items():
-        primaries = expect(expect(entry, dict, "index").get("primaries") or {}, dict, "primaries")
-        found.append(
-            SnapshotIndex(
-                name=name,
-                document_count=int((primaries.get("docs") or {}).get("count", 0)),
-                size_bytes=int((primaries.get("store") or {}).get("size_in_bytes", 0)),
-                shard_count=shards.get(name, 0),
-            )
-        )
-    return found
-
-
-def _acknowledged(response: HttpResponse, what: str) -> None:
-    """A 2xx answer to a change must still be the JSON object OpenSearch sends (not a proxy's
-    HTML page): else the change may not have happened."""
-    response.parse(lambda payload: expect(payload, dict, "answer"), what)
-
-
-def _repository_missing(response: HttpResponse) -> bool:
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        return False
-    return isinstance(error, dict) and error.get("type") == "repository_missing_exception"
-
-
-def _resolved_names(payload: Any) -> builtins.list[str]:
-    names: builtins.list[str] = []
-    payload = expect(payload, dict, "answer")
-    for entry in expect(payload.get("indices") or [], list, "indices"):
-        names.append(expect(expect(entry, dict, "index")["name"], str, "index name"))
-    for stream in expect(payload.get("data_streams") or [], list, "data_streams"):
-        for backing in expect(stream.get("backing_indices") or [], list, "backing_indices"):
-            names.append(str(backing.get("name") if isinstance(backing, dict) else backing))
-    return list(dict.fromkeys(names))
