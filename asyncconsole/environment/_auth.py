@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from .._clock import Clock
 from .._errors import ConfigError, KubernetesError
 from ..infra.http import BasicAuth, HttpAuth, SigV4Auth
-from ..infra.secrets import BasicAuthSecret, SecretStore, get_basic_auth_secret
 
 if TYPE_CHECKING:
     from ..config import ClusterConfig
     from ..infra.http import HttpRequest
     from ..infra.kubernetes import K8sManager
+    from ..infra.secrets import BasicAuthSecret, SecretStore
 
 __all__ = [
     "DEFAULT_K8S_SECRET_NAMESPACE",
@@ -34,7 +34,7 @@ DEFAULT_K8S_SECRET_NAMESPACE = "ma"
 """Where ``basic_auth.k8s_secret_name`` secrets are read unless told otherwise (console_link
 always used ``ma``)."""
 
-Resolver = Callable[[], Awaitable[BasicAuthSecret]]
+Resolver = Callable[[], Awaitable["BasicAuthSecret"]]
 
 
 class SecretBasicAuth:
@@ -105,6 +105,8 @@ async def read_k8s_basic_auth(k8s: K8sManager, namespace: str, name: str) -> Bas
             namespace=namespace,
             name=name,
         )
+    from ..infra.secrets import BasicAuthSecret
+
     return BasicAuthSecret(username=data["username"].get(), password=data["password"])
 
 
@@ -150,6 +152,9 @@ def cluster_auth(
         store = secret_store(arn)
 
         async def from_secrets_manager() -> BasicAuthSecret:
+            # imported when a secret is read: a config without secrets never loads the stores
+            from ..infra.secrets import get_basic_auth_secret
+
             return await get_basic_auth_secret(store, arn)
 
         return SecretBasicAuth(from_secrets_manager, source=f"secretsmanager:{arn}")
