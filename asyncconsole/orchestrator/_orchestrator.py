@@ -22,14 +22,15 @@ import contextvars
 import inspect
 import logging
 import types
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from typing import Any, TypeVar
 
 from .._clock import Clock, SystemClock
 from .._errors import OperationCancelledError, OperationTimeoutError
 from .._observe import observe, tracing_enabled
 from .._retry import RetryPolicy
 from ._events import Event, EventKind, EventStream
+from ._handle import Handle
 from ._op import (
     DEADLINE_PASSED,
     DONE,
@@ -44,7 +45,7 @@ from ._op import (
 from ._outcome import Outcome, OutcomeStatus, describe_error, new_outcome, set_detail
 from ._report import Report
 
-__all__ = ["Handle", "Orchestrator"]
+__all__ = ["Orchestrator"]
 
 T = TypeVar("T")
 
@@ -58,56 +59,6 @@ _PACE = 256
 """Without a concurrency limit, operations beyond this many running start this many per turn
 of the event loop: all start within a few turns, yet submitting 100,000 short operations
 never holds 100,000 tasks at once."""
-
-
-class Handle(Generic[T]):
-    """One submitted operation. ``await handle`` gives its value or raises its error.
-
-    Awaiting raises the recorded error: what the operation raised, an
-    :class:`~asyncconsole.OperationTimeoutError`, or an
-    :class:`~asyncconsole.OperationCancelledError` (never a bare ``CancelledError``, which would
-    be mistaken for the awaiting task's own cancellation).
-    """
-
-    __slots__ = ("_op", "_orchestrator")
-
-    def __init__(self, orchestrator: Orchestrator, op: Op) -> None:
-        self._orchestrator = orchestrator
-        self._op = op
-
-    @property
-    def name(self) -> str:
-        """The name the operation was submitted under."""
-        return self._op.name
-
-    @property
-    def outcome(self) -> Outcome | None:
-        """The outcome once the operation has finished, else ``None``."""
-        return self._op.outcome
-
-    def done(self) -> bool:
-        """Whether the operation has finished (in any way)."""
-        return self._op.outcome is not None
-
-    async def wait(self) -> Outcome:
-        """Wait for the operation to finish and return its outcome (never raises its error)."""
-        return await self._op.wait()
-
-    def cancel(self, reason: str = "its handle was cancelled") -> bool:
-        """Cancel the operation; it finishes as ``cancelled``. False if it had already finished."""
-        return self._orchestrator._cancel(self._op, reason)
-
-    async def _result(self) -> T:
-        outcome = await self._op.wait()
-        value: T = outcome.unwrap()
-        return value
-
-    def __await__(self) -> Generator[Any, None, T]:
-        return self._result().__await__()
-
-    def __repr__(self) -> str:
-        state = self._op.outcome.status.value if self._op.outcome else "pending"
-        return f"<Handle {self._op.name!r} {state}>"
 
 
 class Orchestrator:
