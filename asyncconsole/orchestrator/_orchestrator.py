@@ -4,10 +4,7 @@ Each submitted operation waits for its dependencies, then for a concurrency slot
 its child task created (so memory and the garbage collector's work stay proportional to the
 operations running, not to those submitted). The task runs the attempts and records an
 :class:`Outcome` however it ends. Operations' own timeouts and the orchestrator's deadline are
-kept by one timekeeper task waiting, on the orchestrator's :class:`~asyncconsole.Clock`, for the
-earliest of them (so a ``FakeClock`` drives them as it drives every other wait, and a thousand
-operations with a timeout arm one timer, not a thousand); when one passes it cancels that
-operation's task, which then ends ``timed_out``. No operation with neither arms anything.
+kept by one :class:`Timekeeper`, which cancels an operation's task when its time is up.
 An operation that never runs (its dependency failed, it was cancelled while queued, the
 deadline passed first) gets its outcome without a task. Children never raise into the group
 unless ``fail_fast`` is set, so one failure does not disturb the others; leaving the block
@@ -26,15 +23,13 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any, TypeVar
 
 from .._clock import Clock, SystemClock
-from .._errors import OperationCancelledError, OperationTimeoutError
+from .._errors import OperationCancelledError
 from .._observe import observe, tracing_enabled
 from .._retry import RetryPolicy
 from ._events import Event, EventKind, EventStream
 from ._handle import Handle
 from ._op import (
-    DEADLINE_PASSED,
     DONE,
-    OWN_TIMEOUT_PASSED,
     PENDING,
     RUNNING,
     WAITING,
@@ -44,6 +39,7 @@ from ._op import (
 )
 from ._outcome import Outcome, OutcomeStatus, describe_error, new_outcome, set_detail
 from ._report import Report
+from ._timekeeper import Timekeeper, deadline_error, expiry_error, only_expiry_cancelled
 
 __all__ = ["Orchestrator"]
 
@@ -128,14 +124,10 @@ class Orchestrator:
         self._running = 0  # operations holding a slot
         self._feeder: asyncio.Task[None] | None = None  # paces starts without a limit
         self._last_context: contextvars.Context | None = None
-        # The timekeeper: running operations with a timeout, by timeout (each line is in
-        # expiry order, as they started in order), and the one task that expires them.
-        self._timed: dict[float, collections.deque[tuple[float, Op]]] = {}
-        self._watched = 0
-        self._keeper: asyncio.Task[None] | None = None
-        self._keeper_wake: asyncio.Future[None] | None = None
-        self._keeper_until = float("inf")
-        self._deadline_passed = False
+        # Made as the first operation with a time limit starts (orchestrators without any pay
+        # nothing); _watch then becomes its watch, called directly on each such start.
+        self._timekeeper: Timekeeper | None = None
+        self._watch: Callable[[Op, float], None] = self._start_timekeeper
         self._finished_with_dependents: collections.deque[Op] = collections.deque()
         self._releasing = False
         self._halted = False  # closing, or fail_fast tripped: nothing more starts
@@ -489,14 +481,7 @@ class Orchestrator:
         if self.fail_fast:
             self._start(op)  # its task raises the timeout into the group, which then aborts
         else:
-            self._fail(op, self._deadline_error(op), OutcomeStatus.TIMED_OUT)
-
-    def _deadline_error(self, op: Op) -> OperationTimeoutError:
-        return OperationTimeoutError(
-            f"{op.name!r} had not finished by the deadline of {self.timeout:g}s",
-            timeout=self.timeout,
-            operation=op.name,
-        )
+            self._fail(op, deadline_error(op, self.timeout), OutcomeStatus.TIMED_OUT)
 
     def _stream_done(self) -> bool:
         if self._closed:
@@ -544,7 +529,7 @@ class Orchestrator:
             deadline = self._deadline
             clock = self._clock
             if deadline is not None and clock.monotonic() >= deadline:
-                raise self._deadline_error(op)
+                raise deadline_error(op, self.timeout)
             op.state = RUNNING
             op.started = started = clock.monotonic()
             if self._listening:
@@ -563,8 +548,8 @@ class Orchestrator:
         except TimeoutError as exc:
             self._fail(op, exc, OutcomeStatus.TIMED_OUT)  # raised inside (an HTTP timeout...)
         except asyncio.CancelledError:
-            if op.expired and self._only_expiry_cancelled(op):
-                self._fail(op, self._expiry_error(op), OutcomeStatus.TIMED_OUT)
+            if op.expired and only_expiry_cancelled(op):
+                self._fail(op, expiry_error(op, self.timeout), OutcomeStatus.TIMED_OUT)
                 return
             # Nothing else can cancel a child without setting a reason: it is the caller.
             reason = op.cancel_reason or self._abort_reason or "the orchestrator was cancelled"
@@ -576,104 +561,18 @@ class Orchestrator:
         else:
             self._finish(op, _OK, value=value)
 
-    @staticmethod
-    def _only_expiry_cancelled(op: Op) -> bool:
-        """Whether the timekeeper's cancellation is the only one (not also the group's)."""
-        task = op.task
-        return task is not None and task.uncancel() == 0
-
-    def _expiry_error(self, op: Op) -> OperationTimeoutError:
-        if op.expired == OWN_TIMEOUT_PASSED:
-            return OperationTimeoutError(
-                f"{op.name!r} did not finish within its timeout of {op.timeout:g}s",
-                timeout=op.timeout,
-                operation=op.name,
-            )
-        return self._deadline_error(op)
-
-    # -- internals: the timekeeper -------------------------------------------------------------
-
-    def _watch(self, op: Op, started: float) -> None:
-        """Have the timekeeper expire ``op`` at its timeout (and at the deadline)."""
-        timeout = op.timeout
-        expiry = float("inf")
-        if timeout is not None:
-            expiry = started + timeout
-            line = self._timed.get(timeout)
-            if line is None:
-                line = self._timed[timeout] = collections.deque()
-            while line and line[0][1].outcome is not None:
-                line.popleft()  # finished ones leave as newer ones arrive
-            line.append((expiry, op))
-            self._watched += 1
-        if self._keeper is None:
-            self._keeper = self._spawn(self._keep_time(), "asyncconsole:timekeeper")
-        elif expiry < self._keeper_until:
-            self._wake_keeper()  # it waits for a later time: make it look again
-
-    def _needs_keeper(self) -> bool:
-        # While anything holds a slot, a task about to start may bring a time limit: keeping
-        # the keeper (idle, at no cost) avoids a new timer each time the running ones turn over.
-        return bool(self._watched or self._running)
-
-    def _wake_keeper(self) -> None:
-        wake = self._keeper_wake
-        if wake is not None and not wake.done():
-            wake.set_result(None)
-
-    def _next_expiry(self) -> float | None:
-        """The earliest time the timekeeper must act at (None: no time limit to keep)."""
-        best: float | None = None
-        if self._deadline is not None and not self._deadline_passed and self._running:
-            best = self._deadline
-        for line in self._timed.values():
-            while line and line[0][1].outcome is not None:
-                line.popleft()
-            if line and (best is None or line[0][0] < best):
-                best = line[0][0]
-        return best
-
-    async def _keep_time(self) -> None:
-        """Wait for the earliest timeout (or the deadline), expire what is due, repeat while
-        any running operation has a time limit."""
-        loop = asyncio.get_running_loop()
-        clock = self._clock
-        try:
-            while self._needs_keeper() and not self._halted:
-                when = self._next_expiry()
-                self._keeper_until = float("inf") if when is None else when
-                self._keeper_wake = wake = loop.create_future()
-                try:
-                    async with clock.timeout_at(when):
-                        await wake  # woken early for an earlier time, or nothing left to keep
-                except TimeoutError:
-                    self._expire(clock.monotonic())
-                finally:
-                    self._keeper_wake = None
-        finally:
-            self._keeper = None
-            self._keeper_until = float("inf")
-
-    def _expire(self, now: float) -> None:
-        """Cancel the tasks of running operations whose time is up (their own timeout first,
-        as it is the more specific reason; then, at the deadline, every running one)."""
-        for line in self._timed.values():
-            while line and line[0][0] <= now:
-                _, op = line.popleft()
-                self._cancel_expired(op, OWN_TIMEOUT_PASSED)
-        deadline = self._deadline
-        if deadline is not None and not self._deadline_passed and now >= deadline:
-            self._deadline_passed = True
-            for op in list(self._ops.values()):  # once: the running ones among all
-                if op.state == RUNNING:
-                    self._cancel_expired(op, DEADLINE_PASSED)
-
-    @staticmethod
-    def _cancel_expired(op: Op, why: int) -> None:
-        task = op.task
-        if op.outcome is None and not op.expired and task is not None:
-            op.expired = why
-            task.cancel()
+    def _start_timekeeper(self, op: Op, started: float) -> None:
+        """The first start with a time limit: make the timekeeper, which watches from now on."""
+        timekeeper = self._timekeeper = Timekeeper(
+            self._clock,
+            self._deadline,
+            self._ops,
+            running=lambda: self._running,
+            halted=lambda: self._halted,
+            spawn=self._spawn,
+        )
+        self._watch = timekeeper.watch
+        timekeeper.watch(op, started)
 
     # -- internals: attempts and outcomes ------------------------------------------------------
 
@@ -751,8 +650,6 @@ class Orchestrator:
         op.outcome = outcome
         op.state = DONE
         held_slot = op.task is not None
-        if op.started is not None and op.timeout is not None:
-            self._watched -= 1
         op.release()
         if op.waiters:
             for fut in op.waiters:
@@ -777,8 +674,9 @@ class Orchestrator:
                     stream._wake()
         if held_slot:
             self._running -= 1
-            if self._keeper is not None and not self._needs_keeper():
-                self._wake_keeper()  # nothing runs any more: it ends
+            timekeeper = self._timekeeper
+            if timekeeper is not None:
+                timekeeper.finished(op, self._running)
             if self._queue and self.max_concurrency is not None:
                 self._dispatch()
         if op.dependents is not None and not self._closing:
