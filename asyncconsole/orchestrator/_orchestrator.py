@@ -26,13 +26,13 @@ from .._clock import Clock, SystemClock
 from .._errors import OperationCancelledError
 from .._observe import observe, tracing_enabled
 from .._retry import RetryPolicy
+from ._dependencies import Dependencies
 from ._events import Event, EventKind, EventStream
 from ._handle import Handle
 from ._op import (
     DONE,
     PENDING,
     RUNNING,
-    WAITING,
     Once,
     Op,
     OutcomesView,
@@ -128,8 +128,9 @@ class Orchestrator:
         # nothing); _watch then becomes its watch, called directly on each such start.
         self._timekeeper: Timekeeper | None = None
         self._watch: Callable[[Op, float], None] = self._start_timekeeper
-        self._finished_with_dependents: collections.deque[Op] = collections.deque()
-        self._releasing = False
+        self._dependencies = Dependencies(
+            self, self._ops, ready=self._ready, failed=self._dependency_failed
+        )
         self._halted = False  # closing, or fail_fast tripped: nothing more starts
         self._outcomes = OutcomesView(self._ops, lambda: self._unfinished)
         self._streams: list[EventStream] = []
@@ -281,12 +282,12 @@ class Orchestrator:
             policy = None  # one attempt needs no retry machinery
         if policy is not None:
             import tenacity  # noqa: F401  (loaded now, not inside the operation's timeout)
-        deps = tuple(self._dependency(name, dep) for dep in after) if after else ()
+        deps = tuple(self._dependencies.resolve(name, dep) for dep in after) if after else ()
         op = Op(name, call, args, kwargs or _NO_KWARGS, timeout, policy, deps, self._context())
         self._ops[name] = op
         self._unfinished += 1
         if deps:
-            self._wait_for_dependencies(op)
+            self._dependencies.wait(op)
         else:
             self._ready(op)
         return Handle(self, op)
@@ -311,21 +312,6 @@ class Orchestrator:
 
     # -- internals: dependencies and slots ----------------------------------------------------
 
-    def _dependency(self, name: str, dep: str | Handle[Any]) -> Op:
-        if isinstance(dep, Handle):
-            if dep._orchestrator is not self:
-                raise ValueError(
-                    f"{name!r} is after {dep.name!r}, submitted to another orchestrator"
-                )
-            return dep._op
-        op = self._ops.get(dep)
-        if op is None:
-            # Dependencies must exist already, which also makes cycles impossible.
-            raise ValueError(
-                f"{name!r} is after {dep!r}, which has not been submitted; submit it first"
-            )
-        return op
-
     def _context(self) -> contextvars.Context:
         """The submitter's context variables, which the operation's task will run with.
 
@@ -341,24 +327,6 @@ class Orchestrator:
         self._last_context = now
         return now
 
-    def _wait_for_dependencies(self, op: Op) -> None:
-        blocked = 0
-        for dep in op.after:
-            outcome = dep.outcome
-            if outcome is None:
-                if dep.dependents is None:
-                    dep.dependents = []
-                dep.dependents.append(op)
-                blocked += 1
-            elif outcome.status is not _OK:
-                self._dependency_failed(op, dep)
-                return
-        if blocked:
-            op.blocked = blocked
-            op.state = WAITING
-        else:
-            self._ready(op)
-
     def _dependency_failed(self, op: Op, dep: Op) -> None:
         if self._past_deadline():
             self._doomed(op)  # the deadline, not the dependency, decided first
@@ -366,32 +334,6 @@ class Orchestrator:
         assert dep.outcome is not None
         reason = f"its dependency {dep.name!r} ended {dep.outcome.status.value}"
         self._finish(op, _CANCELLED, error=self._cancelled_error(op, reason, dep.name))
-
-    def _release_dependents(self, done: Op) -> None:
-        # Iterative, not recursive: a long chain of dependents cancelled one after another
-        # must not exhaust the stack.
-        pending = self._finished_with_dependents
-        pending.append(done)
-        if self._releasing:
-            return
-        self._releasing = True
-        try:
-            while pending:
-                dep = pending.popleft()
-                dependents, dep.dependents = dep.dependents or [], None
-                assert dep.outcome is not None
-                ok = dep.outcome.status is _OK
-                for op in dependents:
-                    if op.outcome is not None:
-                        continue  # cancelled while it waited
-                    if not ok:
-                        self._dependency_failed(op, dep)
-                    else:
-                        op.blocked -= 1
-                        if op.blocked == 0:
-                            self._ready(op)
-        finally:
-            self._releasing = False
 
     def _past_deadline(self) -> bool:
         deadline = self._deadline
@@ -681,7 +623,7 @@ class Orchestrator:
                 self._dispatch()
         if op.dependents is not None and not self._closing:
             # When the block closes, every op left gets the block's reason instead.
-            self._release_dependents(op)
+            self._dependencies.release(op)
 
     def _describe(self, outcome: Outcome) -> None:
         assert self._details is not None
