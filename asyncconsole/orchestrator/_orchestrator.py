@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 
 from .._clock import Clock, SystemClock
 from .._errors import OperationCancelledError
-from .._observe import observe, tracing_enabled
+from .._observe import tracing_enabled
 from .._retry import RetryPolicy
+from ._attempts import run_attempts
 from ._dependencies import Dependencies
 from ._events import Event, EventKind, EventStream
 from ._handle import Handle
@@ -486,7 +487,8 @@ class Orchestrator:
                 assert fn is not None
                 value = await fn(*op.args, **op.kwargs)
             else:
-                value = await self._attempts(op)
+                logger = self._logger if self._observed else None
+                value = await run_attempts(op, clock, logger, self._retried)
         except TimeoutError as exc:
             self._fail(op, exc, OutcomeStatus.TIMED_OUT)  # raised inside (an HTTP timeout...)
         except asyncio.CancelledError:
@@ -516,7 +518,7 @@ class Orchestrator:
         self._watch = timekeeper.watch
         timekeeper.watch(op, started)
 
-    # -- internals: attempts and outcomes ------------------------------------------------------
+    # -- internals: outcomes and events -------------------------------------------------------
 
     def _fail(self, op: Op, error: Exception, status: OutcomeStatus = OutcomeStatus.FAILED) -> None:
         if self.fail_fast:
@@ -528,42 +530,22 @@ class Orchestrator:
         if self.fail_fast:
             raise error
 
-    async def _attempts(self, op: Op) -> Any:
-        if not self._observed:
-            return await self._call(op)
-        async with observe(self._logger, "orchestrator.operation", op.name) as info:
-            try:
-                return await self._call(op)
-            finally:
-                info["attempts"] = op.tried
-
-    async def _call(self, op: Op) -> Any:
-        policy = op.retry
-        if policy is None:
-            op.tried = 1
-            return await op.call()
-
-        def attempt() -> Awaitable[Any]:
-            op.tried += 1
-            return op.call()
-
-        def on_retry(number: int, error: BaseException, wait: float) -> None:
-            if self._listening:
-                now = self._clock.monotonic()
-                started = op.started if op.started is not None else now
-                self._emit(
-                    Event(
-                        EventKind.RETRIED,
-                        op.name,
-                        number,
-                        now - self._t0,
-                        elapsed=now - started,
-                        error=error,
-                        wait=wait,
-                    )
+    def _retried(self, op: Op, number: int, error: BaseException, wait: float) -> None:
+        """Attempt ``number`` of ``op`` failed with ``error``; the next follows after ``wait``."""
+        if self._listening:
+            now = self._clock.monotonic()
+            started = op.started if op.started is not None else now
+            self._emit(
+                Event(
+                    EventKind.RETRIED,
+                    op.name,
+                    number,
+                    now - self._t0,
+                    elapsed=now - started,
+                    error=error,
+                    wait=wait,
                 )
-
-        return await policy.run(attempt, clock=self._clock, on_retry=on_retry)
+            )
 
     def _finish(
         self,
