@@ -27,6 +27,7 @@ from .._errors import OperationCancelledError
 from .._observe import tracing_enabled
 from .._retry import RetryPolicy
 from ._attempts import run_attempts
+from ._context import SharedContexts
 from ._dependencies import Dependencies
 from ._events import Event, EventKind, EventStream
 from ._handle import Handle
@@ -124,7 +125,7 @@ class Orchestrator:
         self._queue: collections.deque[Op] = collections.deque()  # ready, waiting for a slot
         self._running = 0  # operations holding a slot
         self._feeder: asyncio.Task[None] | None = None  # paces starts without a limit
-        self._last_context: contextvars.Context | None = None
+        self._context = SharedContexts().capture  # bound once: called on every submit
         # Made as the first operation with a time limit starts (orchestrators without any pay
         # nothing); _watch then becomes its watch, called directly on each such start.
         self._timekeeper: Timekeeper | None = None
@@ -311,22 +312,7 @@ class Orchestrator:
             self._listening = True
         return stream
 
-    # -- internals: dependencies and slots ----------------------------------------------------
-
-    def _context(self) -> contextvars.Context:
-        """The submitter's context variables, which the operation's task will run with.
-
-        Operations submitted under the same variables share one captured context (each task
-        still runs in its own copy), so queued operations do not each hold one.
-        """
-        now = contextvars.copy_context()
-        last = self._last_context
-        if last is not None and len(now) == len(last):
-            missing = object()
-            if all(last.get(var, missing) is value for var, value in now.items()):
-                return last
-        self._last_context = now
-        return now
+    # -- internals: slots ---------------------------------------------------------------------
 
     def _dependency_failed(self, op: Op, dep: Op) -> None:
         if self._past_deadline():
