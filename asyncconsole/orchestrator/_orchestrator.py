@@ -314,14 +314,6 @@ class Orchestrator:
 
     # -- internals: slots ---------------------------------------------------------------------
 
-    def _dependency_failed(self, op: Op, dep: Op) -> None:
-        if self._past_deadline():
-            self._doomed(op)  # the deadline, not the dependency, decided first
-            return
-        assert dep.outcome is not None
-        reason = f"its dependency {dep.name!r} ended {dep.outcome.status.value}"
-        self._finish(op, _CANCELLED, error=self._cancelled_error(op, reason, dep.name))
-
     def _past_deadline(self) -> bool:
         deadline = self._deadline
         return deadline is not None and self._clock.monotonic() >= deadline
@@ -412,17 +404,15 @@ class Orchestrator:
         else:
             self._fail(op, deadline_error(op, self.timeout), OutcomeStatus.TIMED_OUT)
 
-    def _stream_done(self) -> bool:
-        if self._closed:
-            return True
-        return (
-            self._unfinished == 0 and self._tg is not None and asyncio.current_task() is self._owner
-        )
+    # -- internals: cancelling ----------------------------------------------------------------
 
-    def _unsubscribe(self, stream: EventStream) -> None:
-        if stream in self._streams:
-            self._streams.remove(stream)
-        self._listening = self._on_event is not None or bool(self._streams)
+    def _dependency_failed(self, op: Op, dep: Op) -> None:
+        if self._past_deadline():
+            self._doomed(op)  # the deadline, not the dependency, decided first
+            return
+        assert dep.outcome is not None
+        reason = f"its dependency {dep.name!r} ended {dep.outcome.status.value}"
+        self._finish(op, _CANCELLED, error=self._cancelled_error(op, reason, dep.name))
 
     def _cancel(self, op: Op, reason: str) -> bool:
         if op.outcome is not None:
@@ -602,6 +592,18 @@ class Orchestrator:
             return
         if detail is not None:
             set_detail(outcome, detail)  # not yet seen by anyone: set in place
+
+    def _stream_done(self) -> bool:
+        if self._closed:
+            return True
+        return (
+            self._unfinished == 0 and self._tg is not None and asyncio.current_task() is self._owner
+        )
+
+    def _unsubscribe(self, stream: EventStream) -> None:
+        if stream in self._streams:
+            self._streams.remove(stream)
+        self._listening = self._on_event is not None or bool(self._streams)
 
     def _emit(self, event: Event) -> None:
         for stream in self._streams:
