@@ -9,6 +9,12 @@ An operation that never runs (its dependency failed, it was cancelled while queu
 deadline passed first) gets its outcome without a task. Children never raise into the group
 unless ``fail_fast`` is set, so one failure does not disturb the others; leaving the block
 early aborts the group, which cancels and awaits every child.
+
+What each operation passes through on its way from submit to outcome (slots, starting,
+running, finishing) stays here, inline, as it is paid per operation; the parts called rarely
+live beside it: ``_handle`` (what submit returns), ``_dependencies`` (``after=``),
+``_timekeeper`` (timeouts and the deadline), ``_attempts`` (retries and observation) and
+``_context`` (the submitters' context variables), all on the records of ``_op``.
 """
 
 from __future__ import annotations
