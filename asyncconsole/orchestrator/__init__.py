@@ -7,7 +7,8 @@ outcomes as a table, HTML or JSON. Guarantees: ``docs/orchestrator.md``.
 
 from ._events import Event, EventKind, EventStream
 from ._gather import gather_outcomes
-from ._orchestrator import Handle, Orchestrator
+from ._handle import Handle
+from ._orchestrator import Orchestrator
 from ._outcome import Outcome, OutcomeStatus, describe_error
 from ._render import outcomes_html, outcomes_table
 from ._report import Report

@@ -4,14 +4,17 @@ Each submitted operation waits for its dependencies, then for a concurrency slot
 its child task created (so memory and the garbage collector's work stay proportional to the
 operations running, not to those submitted). The task runs the attempts and records an
 :class:`Outcome` however it ends. Operations' own timeouts and the orchestrator's deadline are
-kept by one timekeeper task waiting, on the orchestrator's :class:`~asyncconsole.Clock`, for the
-earliest of them (so a ``FakeClock`` drives them as it drives every other wait, and a thousand
-operations with a timeout arm one timer, not a thousand); when one passes it cancels that
-operation's task, which then ends ``timed_out``. No operation with neither arms anything.
+kept by one :class:`Timekeeper`, which cancels an operation's task when its time is up.
 An operation that never runs (its dependency failed, it was cancelled while queued, the
 deadline passed first) gets its outcome without a task. Children never raise into the group
 unless ``fail_fast`` is set, so one failure does not disturb the others; leaving the block
 early aborts the group, which cancels and awaits every child.
+
+What each operation passes through on its way from submit to outcome (slots, starting,
+running, finishing) stays here, inline, as it is paid per operation; the parts called rarely
+live beside it: ``_handle`` (what submit returns), ``_dependencies`` (``after=``),
+``_timekeeper`` (timeouts and the deadline), ``_attempts`` (retries and observation) and
+``_context`` (the submitters' context variables), all on the records of ``_op``.
 """
 
 from __future__ import annotations
@@ -22,29 +25,31 @@ import contextvars
 import inspect
 import logging
 import types
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from typing import Any, TypeVar
 
 from .._clock import Clock, SystemClock
-from .._errors import OperationCancelledError, OperationTimeoutError
-from .._observe import observe, tracing_enabled
+from .._errors import OperationCancelledError
+from .._observe import tracing_enabled
 from .._retry import RetryPolicy
+from ._attempts import run_attempts
+from ._context import SharedContexts
+from ._dependencies import Dependencies
 from ._events import Event, EventKind, EventStream
+from ._handle import Handle
 from ._op import (
-    DEADLINE_PASSED,
     DONE,
-    OWN_TIMEOUT_PASSED,
     PENDING,
     RUNNING,
-    WAITING,
     Once,
     Op,
     OutcomesView,
 )
 from ._outcome import Outcome, OutcomeStatus, describe_error, new_outcome, set_detail
 from ._report import Report
+from ._timekeeper import Timekeeper, deadline_error, expiry_error, only_expiry_cancelled
 
-__all__ = ["Handle", "Orchestrator"]
+__all__ = ["Orchestrator"]
 
 T = TypeVar("T")
 
@@ -58,56 +63,6 @@ _PACE = 256
 """Without a concurrency limit, operations beyond this many running start this many per turn
 of the event loop: all start within a few turns, yet submitting 100,000 short operations
 never holds 100,000 tasks at once."""
-
-
-class Handle(Generic[T]):
-    """One submitted operation. ``await handle`` gives its value or raises its error.
-
-    Awaiting raises the recorded error: what the operation raised, an
-    :class:`~asyncconsole.OperationTimeoutError`, or an
-    :class:`~asyncconsole.OperationCancelledError` (never a bare ``CancelledError``, which would
-    be mistaken for the awaiting task's own cancellation).
-    """
-
-    __slots__ = ("_op", "_orchestrator")
-
-    def __init__(self, orchestrator: Orchestrator, op: Op) -> None:
-        self._orchestrator = orchestrator
-        self._op = op
-
-    @property
-    def name(self) -> str:
-        """The name the operation was submitted under."""
-        return self._op.name
-
-    @property
-    def outcome(self) -> Outcome | None:
-        """The outcome once the operation has finished, else ``None``."""
-        return self._op.outcome
-
-    def done(self) -> bool:
-        """Whether the operation has finished (in any way)."""
-        return self._op.outcome is not None
-
-    async def wait(self) -> Outcome:
-        """Wait for the operation to finish and return its outcome (never raises its error)."""
-        return await self._op.wait()
-
-    def cancel(self, reason: str = "its handle was cancelled") -> bool:
-        """Cancel the operation; it finishes as ``cancelled``. False if it had already finished."""
-        return self._orchestrator._cancel(self._op, reason)
-
-    async def _result(self) -> T:
-        outcome = await self._op.wait()
-        value: T = outcome.unwrap()
-        return value
-
-    def __await__(self) -> Generator[Any, None, T]:
-        return self._result().__await__()
-
-    def __repr__(self) -> str:
-        state = self._op.outcome.status.value if self._op.outcome else "pending"
-        return f"<Handle {self._op.name!r} {state}>"
 
 
 class Orchestrator:
@@ -176,17 +131,14 @@ class Orchestrator:
         self._queue: collections.deque[Op] = collections.deque()  # ready, waiting for a slot
         self._running = 0  # operations holding a slot
         self._feeder: asyncio.Task[None] | None = None  # paces starts without a limit
-        self._last_context: contextvars.Context | None = None
-        # The timekeeper: running operations with a timeout, by timeout (each line is in
-        # expiry order, as they started in order), and the one task that expires them.
-        self._timed: dict[float, collections.deque[tuple[float, Op]]] = {}
-        self._watched = 0
-        self._keeper: asyncio.Task[None] | None = None
-        self._keeper_wake: asyncio.Future[None] | None = None
-        self._keeper_until = float("inf")
-        self._deadline_passed = False
-        self._finished_with_dependents: collections.deque[Op] = collections.deque()
-        self._releasing = False
+        self._context = SharedContexts().capture  # bound once: called on every submit
+        # Made as the first operation with a time limit starts (orchestrators without any pay
+        # nothing); _watch then becomes its watch, called directly on each such start.
+        self._timekeeper: Timekeeper | None = None
+        self._watch: Callable[[Op, float], None] = self._start_timekeeper
+        self._dependencies = Dependencies(
+            self, self._ops, ready=self._ready, failed=self._dependency_failed
+        )
         self._halted = False  # closing, or fail_fast tripped: nothing more starts
         self._outcomes = OutcomesView(self._ops, lambda: self._unfinished)
         self._streams: list[EventStream] = []
@@ -338,12 +290,12 @@ class Orchestrator:
             policy = None  # one attempt needs no retry machinery
         if policy is not None:
             import tenacity  # noqa: F401  (loaded now, not inside the operation's timeout)
-        deps = tuple(self._dependency(name, dep) for dep in after) if after else ()
+        deps = tuple(self._dependencies.resolve(name, dep) for dep in after) if after else ()
         op = Op(name, call, args, kwargs or _NO_KWARGS, timeout, policy, deps, self._context())
         self._ops[name] = op
         self._unfinished += 1
         if deps:
-            self._wait_for_dependencies(op)
+            self._dependencies.wait(op)
         else:
             self._ready(op)
         return Handle(self, op)
@@ -366,89 +318,7 @@ class Orchestrator:
             self._listening = True
         return stream
 
-    # -- internals: dependencies and slots ----------------------------------------------------
-
-    def _dependency(self, name: str, dep: str | Handle[Any]) -> Op:
-        if isinstance(dep, Handle):
-            if dep._orchestrator is not self:
-                raise ValueError(
-                    f"{name!r} is after {dep.name!r}, submitted to another orchestrator"
-                )
-            return dep._op
-        op = self._ops.get(dep)
-        if op is None:
-            # Dependencies must exist already, which also makes cycles impossible.
-            raise ValueError(
-                f"{name!r} is after {dep!r}, which has not been submitted; submit it first"
-            )
-        return op
-
-    def _context(self) -> contextvars.Context:
-        """The submitter's context variables, which the operation's task will run with.
-
-        Operations submitted under the same variables share one captured context (each task
-        still runs in its own copy), so queued operations do not each hold one.
-        """
-        now = contextvars.copy_context()
-        last = self._last_context
-        if last is not None and len(now) == len(last):
-            missing = object()
-            if all(last.get(var, missing) is value for var, value in now.items()):
-                return last
-        self._last_context = now
-        return now
-
-    def _wait_for_dependencies(self, op: Op) -> None:
-        blocked = 0
-        for dep in op.after:
-            outcome = dep.outcome
-            if outcome is None:
-                if dep.dependents is None:
-                    dep.dependents = []
-                dep.dependents.append(op)
-                blocked += 1
-            elif outcome.status is not _OK:
-                self._dependency_failed(op, dep)
-                return
-        if blocked:
-            op.blocked = blocked
-            op.state = WAITING
-        else:
-            self._ready(op)
-
-    def _dependency_failed(self, op: Op, dep: Op) -> None:
-        if self._past_deadline():
-            self._doomed(op)  # the deadline, not the dependency, decided first
-            return
-        assert dep.outcome is not None
-        reason = f"its dependency {dep.name!r} ended {dep.outcome.status.value}"
-        self._finish(op, _CANCELLED, error=self._cancelled_error(op, reason, dep.name))
-
-    def _release_dependents(self, done: Op) -> None:
-        # Iterative, not recursive: a long chain of dependents cancelled one after another
-        # must not exhaust the stack.
-        pending = self._finished_with_dependents
-        pending.append(done)
-        if self._releasing:
-            return
-        self._releasing = True
-        try:
-            while pending:
-                dep = pending.popleft()
-                dependents, dep.dependents = dep.dependents or [], None
-                assert dep.outcome is not None
-                ok = dep.outcome.status is _OK
-                for op in dependents:
-                    if op.outcome is not None:
-                        continue  # cancelled while it waited
-                    if not ok:
-                        self._dependency_failed(op, dep)
-                    else:
-                        op.blocked -= 1
-                        if op.blocked == 0:
-                            self._ready(op)
-        finally:
-            self._releasing = False
+    # -- internals: slots ---------------------------------------------------------------------
 
     def _past_deadline(self) -> bool:
         deadline = self._deadline
@@ -538,26 +408,17 @@ class Orchestrator:
         if self.fail_fast:
             self._start(op)  # its task raises the timeout into the group, which then aborts
         else:
-            self._fail(op, self._deadline_error(op), OutcomeStatus.TIMED_OUT)
+            self._fail(op, deadline_error(op, self.timeout), OutcomeStatus.TIMED_OUT)
 
-    def _deadline_error(self, op: Op) -> OperationTimeoutError:
-        return OperationTimeoutError(
-            f"{op.name!r} had not finished by the deadline of {self.timeout:g}s",
-            timeout=self.timeout,
-            operation=op.name,
-        )
+    # -- internals: cancelling ----------------------------------------------------------------
 
-    def _stream_done(self) -> bool:
-        if self._closed:
-            return True
-        return (
-            self._unfinished == 0 and self._tg is not None and asyncio.current_task() is self._owner
-        )
-
-    def _unsubscribe(self, stream: EventStream) -> None:
-        if stream in self._streams:
-            self._streams.remove(stream)
-        self._listening = self._on_event is not None or bool(self._streams)
+    def _dependency_failed(self, op: Op, dep: Op) -> None:
+        if self._past_deadline():
+            self._doomed(op)  # the deadline, not the dependency, decided first
+            return
+        assert dep.outcome is not None
+        reason = f"its dependency {dep.name!r} ended {dep.outcome.status.value}"
+        self._finish(op, _CANCELLED, error=self._cancelled_error(op, reason, dep.name))
 
     def _cancel(self, op: Op, reason: str) -> bool:
         if op.outcome is not None:
@@ -593,7 +454,7 @@ class Orchestrator:
             deadline = self._deadline
             clock = self._clock
             if deadline is not None and clock.monotonic() >= deadline:
-                raise self._deadline_error(op)
+                raise deadline_error(op, self.timeout)
             op.state = RUNNING
             op.started = started = clock.monotonic()
             if self._listening:
@@ -608,12 +469,13 @@ class Orchestrator:
                 assert fn is not None
                 value = await fn(*op.args, **op.kwargs)
             else:
-                value = await self._attempts(op)
+                logger = self._logger if self._observed else None
+                value = await run_attempts(op, clock, logger, self._retried)
         except TimeoutError as exc:
             self._fail(op, exc, OutcomeStatus.TIMED_OUT)  # raised inside (an HTTP timeout...)
         except asyncio.CancelledError:
-            if op.expired and self._only_expiry_cancelled(op):
-                self._fail(op, self._expiry_error(op), OutcomeStatus.TIMED_OUT)
+            if op.expired and only_expiry_cancelled(op):
+                self._fail(op, expiry_error(op, self.timeout), OutcomeStatus.TIMED_OUT)
                 return
             # Nothing else can cancel a child without setting a reason: it is the caller.
             reason = op.cancel_reason or self._abort_reason or "the orchestrator was cancelled"
@@ -625,106 +487,20 @@ class Orchestrator:
         else:
             self._finish(op, _OK, value=value)
 
-    @staticmethod
-    def _only_expiry_cancelled(op: Op) -> bool:
-        """Whether the timekeeper's cancellation is the only one (not also the group's)."""
-        task = op.task
-        return task is not None and task.uncancel() == 0
+    def _start_timekeeper(self, op: Op, started: float) -> None:
+        """The first start with a time limit: make the timekeeper, which watches from now on."""
+        timekeeper = self._timekeeper = Timekeeper(
+            self._clock,
+            self._deadline,
+            self._ops,
+            running=lambda: self._running,
+            halted=lambda: self._halted,
+            spawn=self._spawn,
+        )
+        self._watch = timekeeper.watch
+        timekeeper.watch(op, started)
 
-    def _expiry_error(self, op: Op) -> OperationTimeoutError:
-        if op.expired == OWN_TIMEOUT_PASSED:
-            return OperationTimeoutError(
-                f"{op.name!r} did not finish within its timeout of {op.timeout:g}s",
-                timeout=op.timeout,
-                operation=op.name,
-            )
-        return self._deadline_error(op)
-
-    # -- internals: the timekeeper -------------------------------------------------------------
-
-    def _watch(self, op: Op, started: float) -> None:
-        """Have the timekeeper expire ``op`` at its timeout (and at the deadline)."""
-        timeout = op.timeout
-        expiry = float("inf")
-        if timeout is not None:
-            expiry = started + timeout
-            line = self._timed.get(timeout)
-            if line is None:
-                line = self._timed[timeout] = collections.deque()
-            while line and line[0][1].outcome is not None:
-                line.popleft()  # finished ones leave as newer ones arrive
-            line.append((expiry, op))
-            self._watched += 1
-        if self._keeper is None:
-            self._keeper = self._spawn(self._keep_time(), "asyncconsole:timekeeper")
-        elif expiry < self._keeper_until:
-            self._wake_keeper()  # it waits for a later time: make it look again
-
-    def _needs_keeper(self) -> bool:
-        # While anything holds a slot, a task about to start may bring a time limit: keeping
-        # the keeper (idle, at no cost) avoids a new timer each time the running ones turn over.
-        return bool(self._watched or self._running)
-
-    def _wake_keeper(self) -> None:
-        wake = self._keeper_wake
-        if wake is not None and not wake.done():
-            wake.set_result(None)
-
-    def _next_expiry(self) -> float | None:
-        """The earliest time the timekeeper must act at (None: no time limit to keep)."""
-        best: float | None = None
-        if self._deadline is not None and not self._deadline_passed and self._running:
-            best = self._deadline
-        for line in self._timed.values():
-            while line and line[0][1].outcome is not None:
-                line.popleft()
-            if line and (best is None or line[0][0] < best):
-                best = line[0][0]
-        return best
-
-    async def _keep_time(self) -> None:
-        """Wait for the earliest timeout (or the deadline), expire what is due, repeat while
-        any running operation has a time limit."""
-        loop = asyncio.get_running_loop()
-        clock = self._clock
-        try:
-            while self._needs_keeper() and not self._halted:
-                when = self._next_expiry()
-                self._keeper_until = float("inf") if when is None else when
-                self._keeper_wake = wake = loop.create_future()
-                try:
-                    async with clock.timeout_at(when):
-                        await wake  # woken early for an earlier time, or nothing left to keep
-                except TimeoutError:
-                    self._expire(clock.monotonic())
-                finally:
-                    self._keeper_wake = None
-        finally:
-            self._keeper = None
-            self._keeper_until = float("inf")
-
-    def _expire(self, now: float) -> None:
-        """Cancel the tasks of running operations whose time is up (their own timeout first,
-        as it is the more specific reason; then, at the deadline, every running one)."""
-        for line in self._timed.values():
-            while line and line[0][0] <= now:
-                _, op = line.popleft()
-                self._cancel_expired(op, OWN_TIMEOUT_PASSED)
-        deadline = self._deadline
-        if deadline is not None and not self._deadline_passed and now >= deadline:
-            self._deadline_passed = True
-            for op in list(self._ops.values()):  # once: the running ones among all
-                if op.state == RUNNING:
-                    self._cancel_expired(op, DEADLINE_PASSED)
-
-    @staticmethod
-    def _cancel_expired(op: Op, why: int) -> None:
-        task = op.task
-        if op.outcome is None and not op.expired and task is not None:
-            op.expired = why
-            task.cancel()
-
-    # -- internals: attempts and outcomes ------------------------------------------------------
+    # -- internals: outcomes and events -------------------------------------------------------
 
     def _fail(self, op: Op, error: Exception, status: OutcomeStatus = OutcomeStatus.FAILED) -> None:
         if self.fail_fast:
@@ -736,42 +512,22 @@ class Orchestrator:
         if self.fail_fast:
             raise error
 
-    async def _attempts(self, op: Op) -> Any:
-        if not self._observed:
-            return await self._call(op)
-        async with observe(self._logger, "orchestrator.operation", op.name) as info:
-            try:
-                return await self._call(op)
-            finally:
-                info["attempts"] = op.tried
-
-    async def _call(self, op: Op) -> Any:
-        policy = op.retry
-        if policy is None:
-            op.tried = 1
-            return await op.call()
-
-        def attempt() -> Awaitable[Any]:
-            op.tried += 1
-            return op.call()
-
-        def on_retry(number: int, error: BaseException, wait: float) -> None:
-            if self._listening:
-                now = self._clock.monotonic()
-                started = op.started if op.started is not None else now
-                self._emit(
-                    Event(
-                        EventKind.RETRIED,
-                        op.name,
-                        number,
-                        now - self._t0,
-                        elapsed=now - started,
-                        error=error,
-                        wait=wait,
-                    )
+    def _retried(self, op: Op, number: int, error: BaseException, wait: float) -> None:
+        """Attempt ``number`` of ``op`` failed with ``error``; the next follows after ``wait``."""
+        if self._listening:
+            now = self._clock.monotonic()
+            started = op.started if op.started is not None else now
+            self._emit(
+                Event(
+                    EventKind.RETRIED,
+                    op.name,
+                    number,
+                    now - self._t0,
+                    elapsed=now - started,
+                    error=error,
+                    wait=wait,
                 )
-
-        return await policy.run(attempt, clock=self._clock, on_retry=on_retry)
+            )
 
     def _finish(
         self,
@@ -800,8 +556,6 @@ class Orchestrator:
         op.outcome = outcome
         op.state = DONE
         held_slot = op.task is not None
-        if op.started is not None and op.timeout is not None:
-            self._watched -= 1
         op.release()
         if op.waiters:
             for fut in op.waiters:
@@ -826,13 +580,14 @@ class Orchestrator:
                     stream._wake()
         if held_slot:
             self._running -= 1
-            if self._keeper is not None and not self._needs_keeper():
-                self._wake_keeper()  # nothing runs any more: it ends
+            timekeeper = self._timekeeper
+            if timekeeper is not None:
+                timekeeper.finished(op, self._running)
             if self._queue and self.max_concurrency is not None:
                 self._dispatch()
         if op.dependents is not None and not self._closing:
             # When the block closes, every op left gets the block's reason instead.
-            self._release_dependents(op)
+            self._dependencies.release(op)
 
     def _describe(self, outcome: Outcome) -> None:
         assert self._details is not None
@@ -843,6 +598,18 @@ class Orchestrator:
             return
         if detail is not None:
             set_detail(outcome, detail)  # not yet seen by anyone: set in place
+
+    def _stream_done(self) -> bool:
+        if self._closed:
+            return True
+        return (
+            self._unfinished == 0 and self._tg is not None and asyncio.current_task() is self._owner
+        )
+
+    def _unsubscribe(self, stream: EventStream) -> None:
+        if stream in self._streams:
+            self._streams.remove(stream)
+        self._listening = self._on_event is not None or bool(self._streams)
 
     def _emit(self, event: Event) -> None:
         for stream in self._streams:
