@@ -288,8 +288,8 @@ class Orchestrator:
             raise TypeError(f"{name!r}: expected a coroutine function or awaitable, got {fn!r}")
         if policy is not None and policy.attempts == 1:
             policy = None  # one attempt needs no retry machinery
-        if policy is not None:
-            import tenacity  # noqa: F401  (loaded now, not inside the operation's timeout)
+        # tenacity is imported only after a first retryable failure (RetryPolicy.run): a
+        # command whose calls succeed never pays its import (about 10 ms, more with tornado).
         deps = tuple(self._dependencies.resolve(name, dep) for dep in after) if after else ()
         op = Op(name, call, args, kwargs or _NO_KWARGS, timeout, policy, deps, self._context())
         self._ops[name] = op
