@@ -8,7 +8,7 @@ with ``python -c pass`` (the interpreter's own start), runs interleaved so drift
 | ``check`` on the full config (clusters, Prometheus, snapshot, ECS backfill and replay) | printed |
 
 The peers (two ``FakeOpenSearchServer``, a Prometheus-speaking server, moto) run in a child
-process (``benchmarks.bench_round_trips``'s), without delay: what is measured is the client's
+process (``benchmarks._peers``), without delay: what is measured is the client's
 start, imports and its own work. The ratio printed is the command's median over
 ``python -c pass``'s.
 
@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_round_trips import AWS_ENV, PeersProcess, config_text
+from benchmarks._peers import AWS_ENV, PeersProcess, asyncconsole_cli, config_text
 
 RUNS = 15
 HELP_BUDGET = 0.150
@@ -40,12 +40,6 @@ target_cluster:
   endpoint: {target}
   no_auth:
 """
-
-
-def _cli() -> list[str]:
-    """The installed console script next to this interpreter (what a user runs)."""
-    script = Path(sys.executable).parent / "asyncconsole"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "asyncconsole.cli"]
 
 
 def _seconds(argv: list[str], env: dict[str, str]) -> float:
@@ -67,12 +61,15 @@ def main() -> int:
             small.write_text(SMALL_CONFIG.format(**urls))
             full = Path(tmp) / "full.yaml"
             full.write_text(config_text(urls, tmp))
-            cli = _cli()
+            cli = asyncconsole_cli()
             cases: dict[str, tuple[list[str], float | None]] = {
                 "python -c pass": ([sys.executable, "-c", "pass"], None),
                 "--version": ([*cli, "--version"], HELP_BUDGET),
                 "--help": ([*cli, "--help"], HELP_BUDGET),
-                "check (two clusters)": ([*cli, "--config-file", str(small), "check"], COMMAND_BUDGET),
+                "check (two clusters)": (
+                    [*cli, "--config-file", str(small), "check"],
+                    COMMAND_BUDGET,
+                ),
                 "clusters cat-indices (two clusters)": (
                     [*cli, "--config-file", str(small), "clusters", "cat-indices"],
                     COMMAND_BUDGET,
@@ -92,7 +89,9 @@ def main() -> int:
     finally:
         peers.close()
     base = statistics.median(times["python -c pass"])
-    print(f"whole-process start, median of {RUNS} interleaved runs; python -c pass {base * 1000:.0f} ms")
+    print(
+        f"whole-process start, median of {RUNS} interleaved runs; python -c pass {base * 1000:.0f} ms"
+    )
     ok = True
     for name, (_, budget) in cases.items():
         if budget is None and name == "python -c pass":
