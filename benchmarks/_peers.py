@@ -226,8 +226,14 @@ async def run_process(argv: Sequence[str], env: dict[str, str]) -> None:
 
 
 def peer_env(urls: dict[str, str]) -> dict[str, str]:
-    """This process's environment, with moto's credentials and the AWS endpoint of ``urls``."""
-    return {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": urls["aws"]}
+    """This process's environment, with moto's credentials and the AWS endpoint of ``urls``.
+
+    ``PYTHONDONTWRITEBYTECODE`` is dropped: a CLI process would compile every module on each
+    start, which an installed package never does (pip writes the bytecode at install).
+    """
+    env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": urls["aws"]}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def asyncconsole_cli() -> list[str]:
