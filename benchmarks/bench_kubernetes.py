@@ -41,7 +41,9 @@ def start_server() -> tuple[subprocess.Popen[str], str]:
         [
             sys.executable,
             "-m",
-            "asyncconsole.testing._kube_server",
+            "asyncconsole.cli",
+            "testing",
+            "kubernetes",
             "--deployment",
             f"{NAMESPACE}/{NAME}={REPLICAS}",
         ],

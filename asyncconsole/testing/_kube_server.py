@@ -9,8 +9,8 @@ Pods converge in real time (``converge_delay``/``terminate_delay``; 0 is immedia
 container runs: :attr:`FakeKubernetesApiServer.pod_scripter` says what a pod created through
 the API logs and when it ends.
 
-Run it standalone with ``python -m asyncconsole.testing._kube_server --deployment ns/name=3``;
-it prints its URL and serves until stdin closes or it is terminated.
+Run it standalone with ``asyncconsole testing kubernetes --deployment ns/name=3``; it prints
+its URL and serves until it is stopped (Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
