@@ -19,6 +19,7 @@ from typing import Any
 
 from .._clock import Clock, SystemClock
 from .._resource import AsyncResource
+from ..infra.http._listen import listen
 
 __all__ = ["DemoPrometheusServer", "PromQLError", "Selector", "parse_selector"]
 
@@ -159,11 +160,7 @@ class DemoPrometheusServer(AsyncResource):
         app.router.add_route("*", "/api/v1/query", self._query)
         app.router.add_route("*", "/api/v1/query_range", self._query_range)
         app.router.add_get("/-/ready", self._ready)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
+        self._runner, self._port = await listen(app, self._host, self._port, shutdown_timeout=1.0)
 
     async def _close(self) -> None:
         runner, self._runner = self._runner, None

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from .._resource import AsyncResource
+from ..infra.http._listen import listen
 from ._api import ROUTES
 from ._hub import Hub
 from ._polls import ProgressHistory, resource_topics
@@ -104,12 +105,12 @@ class DashboardServer(AsyncResource):
         return self.dashboard.settings
 
     async def _open(self) -> None:
-        runner = web.AppRunner(self.dashboard.application(), access_log=None, shutdown_timeout=2.0)
-        self._runner = runner
-        await runner.setup()
-        site = web.TCPSite(runner, self.settings.host, self.settings.port)
-        await site.start()
-        self._port = int(runner.addresses[0][1])
+        self._runner, self._port = await listen(
+            self.dashboard.application(),
+            self.settings.host,
+            self.settings.port,
+            shutdown_timeout=2.0,
+        )
 
     async def _close(self) -> None:
         runner, self._runner = self._runner, None

@@ -18,6 +18,7 @@ from typing import Any, Final, Literal
 from urllib.parse import parse_qs
 
 from .._resource import AsyncResource
+from ..infra.http._listen import listen
 
 __all__ = ["MALFORMED_ANSWERS", "FaultProxy", "MalformedAnswer", "MuteServer", "ProxyFaultKind"]
 
@@ -268,12 +269,9 @@ class FaultProxy(AsyncResource):
         )
         app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
-        await runner.setup()
-        self._runner = runner
-        site = web.TCPSite(runner, "127.0.0.1", self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await listen(
+            app, "127.0.0.1", self.port, handler_cancellation=True
+        )
 
     async def _close(self) -> None:
         runner, self._runner = self._runner, None

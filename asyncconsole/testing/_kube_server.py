@@ -27,6 +27,7 @@ from typing import Any
 
 from .._clock import Clock, SystemClock
 from .._resource import AsyncResource
+from ..infra.http._listen import listen
 from ..infra.kubernetes._sim import ExecHandler, KubeCluster, PodScripter, WatchEvent
 from ._kube_handlers import KubeApiHandler, RecordedRequest
 
@@ -106,16 +107,15 @@ class FakeKubernetesApiServer(AsyncResource):
         app = web.Application(client_max_size=8 * 2**20)
         app.router.add_route("*", "/{tail:.*}", self._handler.handle)
         # handler_cancellation: a client that leaves a watch ends that watch at once
-        self._runner = web.AppRunner(
-            app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
+        self._runner, self._port = await listen(
+            app,
+            self._host,
+            self._port,
+            handler_cancellation=True,
+            shutdown_timeout=1.0,
+            backlog=1024,
+            ssl_context=ssl_context,
         )
-        await self._runner.setup()
-        site = web.TCPSite(
-            self._runner, self._host, self._port, ssl_context=ssl_context, backlog=1024
-        )
-        await site.start()
-        sockets = self._runner.addresses
-        self._port = int(sockets[0][1])
         self._unsubscribe = self.cluster.subscribe(self._on_event)
         tg = await self._stack.enter_async_context(asyncio.TaskGroup())
         self._reconciler = tg.create_task(self._reconcile_forever())

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
 
 from aiohttp import web
 
 from ..._resource import AsyncResource
 from ._fake import Handler, HttpRouter
+from ._listen import listen
 from ._types import Headers, HttpRequest
 
 __all__ = ["HttpHandlerServer"]
@@ -40,13 +40,9 @@ class HttpHandlerServer(AsyncResource):
     async def _open(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._serve)
-        runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
-        await runner.setup()
-        self._runner = runner
-        site = web.TCPSite(runner, "127.0.0.1", self.port)
-        await site.start()
-        server: Any = site._server
-        self.port = server.sockets[0].getsockname()[1]
+        self._runner, self.port = await listen(
+            app, "127.0.0.1", self.port, handler_cancellation=True
+        )
 
     async def _close(self) -> None:
         runner, self._runner = self._runner, None

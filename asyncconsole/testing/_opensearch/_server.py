@@ -7,6 +7,7 @@ from typing import Any
 
 from ..._clock import Clock
 from ..._resource import AsyncResource
+from ...infra.http._listen import listen
 from ._engine import FakeOpenSearch, encode_json
 
 __all__ = ["FakeOpenSearchServer"]
@@ -49,13 +50,14 @@ class FakeOpenSearchServer(FakeOpenSearch, AsyncResource):
 
         app = web.Application(client_max_size=256 * 2**20)
         app.router.add_route("*", "/{tail:.*}", self._serve)
-        self._runner = web.AppRunner(
-            app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
+        self._runner, self._port = await listen(
+            app,
+            self._host,
+            self._port,
+            handler_cancellation=True,
+            shutdown_timeout=1.0,
+            backlog=1024,
         )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port, backlog=1024)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
 
     async def _close(self) -> None:
         runner, self._runner = self._runner, None
