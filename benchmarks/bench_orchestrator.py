@@ -2,9 +2,11 @@
 
 1. 1k, 10k and 100k trivial operations, ``max_concurrency=100``: per-operation cost
    (submitting included) of the orchestrator and of a bare TaskGroup + Semaphore doing the same
-   work, measured in alternating rounds; the verdict is the median of the per-round ratios.
-   Budgets: <= 1.2 x bare at every size; the orchestrator's per-op cost flat (100k within
-   10 % of 1k); its peak memory (``tracemalloc``) <= the bare version's.
+   work. Each round runs every size, both sides alternating (several runs of the small sizes,
+   their median kept), so drift on a noisy machine hits both sides and all sizes of a round
+   alike; each verdict is the median over rounds of a per-round ratio. Budgets: <= 1.2 x bare
+   at every size; the orchestrator's per-op cost flat (100k within 10 % of 1k in the same
+   round); its peak memory (``tracemalloc``) <= the bare version's.
 2. ``run_checks`` (what ``env.check()`` runs) with 1k, 10k and 100k trivial checks, each
    with its 10 s timeout, against a bare TaskGroup whose children each enter
    ``asyncio.timeout(10)``: the same budgets.
@@ -104,14 +106,18 @@ Side = Callable[[int], Coroutine[Any, Any, None]]
 
 @dataclass
 class Figures:
-    """Per-operation microseconds (medians), the paired ratio and peak memory of one size."""
+    """One size's per-round figures: per-operation microseconds of each side, peak memory."""
 
     size: int
-    ours_us: float
-    bare_us: float
-    paired: float
-    ours_peak: int
-    bare_peak: int
+    ours_us: list[float]
+    bare_us: list[float]
+    ours_peak: int = 0
+    bare_peak: int = 0
+
+    @property
+    def paired(self) -> float:
+        """The median per-round ratio, ours over bare."""
+        return statistics.median(o / b for o, b in zip(self.ours_us, self.bare_us, strict=True))
 
 
 async def _timed(side: Side, n: int) -> float:
@@ -135,27 +141,35 @@ def _peak(side: Side, n: int) -> int:
         tracemalloc.stop()
 
 
-def measure(ours: Side, bare: Side, n: int, rounds: int) -> Figures:
-    """Alternating rounds (the order flips each round), then one traced run of each side."""
-    _seconds(bare, n)  # warm up both
-    _seconds(ours, n)
-    our_times, bare_times, ratios = [], [], []
-    for i in range(rounds):
-        if i % 2 == 0:
-            b, o = _seconds(bare, n), _seconds(ours, n)
-        else:
-            o, b = _seconds(ours, n), _seconds(bare, n)
-        our_times.append(o)
-        bare_times.append(b)
-        ratios.append(o / b)
-    return Figures(
-        size=n,
-        ours_us=statistics.median(our_times) / n * 1e6,
-        bare_us=statistics.median(bare_times) / n * 1e6,
-        paired=statistics.median(ratios),
-        ours_peak=_peak(ours, n),
-        bare_peak=_peak(bare, n),
-    )
+def measure(ours: Side, bare: Side, rounds: int, repeats: dict[int, int]) -> list[Figures]:
+    """``rounds`` rounds over every size (``repeats[n]`` runs of each side per round, in
+    alternating order, their median kept), then one traced run of each side per size."""
+    rows = [Figures(n, [], []) for n in SIZES]
+    for n in SIZES:  # warm up both
+        _seconds(bare, n)
+        _seconds(ours, n)
+    for r in range(rounds):
+        for row in rows:
+            n = row.size
+            our_runs, bare_runs = [], []
+            for k in range(repeats[n]):
+                if (r + k) % 2 == 0:
+                    bare_runs.append(_seconds(bare, n))
+                    our_runs.append(_seconds(ours, n))
+                else:
+                    our_runs.append(_seconds(ours, n))
+                    bare_runs.append(_seconds(bare, n))
+            row.ours_us.append(statistics.median(our_runs) / n * 1e6)
+            row.bare_us.append(statistics.median(bare_runs) / n * 1e6)
+    for row in rows:
+        row.ours_peak = _peak(ours, row.size)
+        row.bare_peak = _peak(bare, row.size)
+    return rows
+
+
+def _growth(large: list[float], small: list[float]) -> float:
+    """The median per-round ratio of the largest size's per-op cost to the smallest's."""
+    return statistics.median(a / b for a, b in zip(large, small, strict=True))
 
 
 def verdicts(what: str, rows: list[Figures]) -> bool:
@@ -165,19 +179,19 @@ def verdicts(what: str, rows: list[Figures]) -> bool:
         fine = f.paired <= RATIO_BUDGET and f.ours_peak <= f.bare_peak
         ok &= fine
         print(
-            f"{what} x{f.size}: asyncconsole {f.ours_us:.2f} us/op | bare {f.bare_us:.2f} us/op | "
-            f"median per-round ratio {f.paired:.3f} (budget <= {RATIO_BUDGET}) | peak memory "
-            f"{f.ours_peak / 2**20:.1f} MB vs {f.bare_peak / 2**20:.1f} MB (budget <= bare) "
-            f"{'PASS' if fine else 'MISS'}",
+            f"{what} x{f.size}: asyncconsole {statistics.median(f.ours_us):.2f} us/op | bare "
+            f"{statistics.median(f.bare_us):.2f} us/op | median per-round ratio {f.paired:.3f} "
+            f"(budget <= {RATIO_BUDGET}) | peak memory {f.ours_peak / 2**20:.1f} MB vs "
+            f"{f.bare_peak / 2**20:.1f} MB (budget <= bare) {'PASS' if fine else 'MISS'}",
             flush=True,
         )
-    growth = rows[-1].ours_us / rows[0].ours_us
+    growth = _growth(rows[-1].ours_us, rows[0].ours_us)
     flat = growth <= FLAT_BUDGET
     ok &= flat
     print(
-        f"{what}: per-op cost x{rows[-1].size} / x{rows[0].size} = {growth:.3f} "
-        f"(budget <= {FLAT_BUDGET}; bare {rows[-1].bare_us / rows[0].bare_us:.3f}) "
-        f"{'PASS' if flat else 'MISS'}",
+        f"{what}: per-op cost x{rows[-1].size} / x{rows[0].size}, median per-round "
+        f"{growth:.3f} (budget <= {FLAT_BUDGET}; bare "
+        f"{_growth(rows[-1].bare_us, rows[0].bare_us):.3f}) {'PASS' if flat else 'MISS'}",
         flush=True,
     )
     return ok
@@ -192,14 +206,15 @@ async def orchestrated_sleepers() -> None:
 
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
-    rounds = {1_000: 31, 10_000: 11, 100_000: 5} if not quick else dict.fromkeys(SIZES, 3)
+    rounds = 3 if quick else 7
+    repeats = {1_000: 9, 10_000: 3, 100_000: 1}
     ok = verdicts(
         f"orchestrator, trivial ops, max_concurrency={CONCURRENCY}",
-        [measure(orchestrated_ops, bare_ops, n, rounds[n]) for n in SIZES],
+        measure(orchestrated_ops, bare_ops, rounds, repeats),
     )
     ok &= verdicts(
         f"run_checks, trivial checks with a {CHECK_TIMEOUT:g} s timeout each",
-        [measure(our_checks, bare_checks, n, rounds[n]) for n in SIZES],
+        measure(our_checks, bare_checks, rounds, repeats),
     )
     slept = asyncio.run(median_seconds(orchestrated_sleepers, repeat=5))
     report(

@@ -59,10 +59,13 @@ _OK = OutcomeStatus.OK
 _NO_KWARGS: dict[str, Any] = {}  # shared by operations without keyword arguments
 _CANCELLED = OutcomeStatus.CANCELLED
 
-_PACE = 256
+_PACE = 32
 """Without a concurrency limit, operations beyond this many running start this many per turn
 of the event loop: all start within a few turns, yet submitting 100,000 short operations
-never holds 100,000 tasks at once."""
+never holds 100,000 tasks at once. Each start makes about eight objects the garbage collector
+tracks (the task, its coroutines and context, the loop's handles); 32 of them fit in its young
+generation (700), so a turn's starts are not promoted while alive, where they would bring on
+full collections over every record the orchestrator keeps."""
 
 
 class Orchestrator:

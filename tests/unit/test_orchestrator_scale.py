@@ -82,6 +82,37 @@ async def test_without_a_limit_everything_still_runs_at_once() -> None:
     assert all(o.ok for o in orch.outcomes.values())
 
 
+async def test_starting_without_a_limit_keeps_the_collector_on_young_objects() -> None:
+    # Issue 13: run_checks of 100k trivial checks ran 9 full collections (each over every
+    # submitted record) against 2 with a limit of 100, because each turn started 256 tasks:
+    # ~2,000 young objects, alive across several young collections, were promoted to the old
+    # generation and counted towards the next full one. A turn's starts now fit in one young
+    # generation, so young collections follow the records kept, not the tasks started.
+    from asyncconsole.environment._check import run_checks
+
+    count = 20_000
+    collections = [0]
+
+    def counted(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 0:
+            collections[0] += 1
+
+    async def check() -> str:
+        await asyncio.sleep(0)
+        return "ok"
+
+    gc.collect()
+    gc.callbacks.append(counted)
+    try:
+        report = await run_checks(dict.fromkeys(map(str, range(count)), check), timeout=10.0)
+    finally:
+        gc.callbacks.remove(counted)
+    assert report.ok
+    # Two records kept per check (its operation and its outcome) set the floor.
+    floor = count * 2 / gc.get_threshold()[0]
+    assert collections[0] <= 1.5 * floor, (collections[0], floor)
+
+
 async def test_no_timer_without_a_timeout_and_one_for_many_timeouts() -> None:
     clock = CountingClock()
     async with Orchestrator(max_concurrency=10, clock=clock) as orch:
