@@ -64,7 +64,7 @@ _PACE = 32
 of the event loop: all start within a few turns, yet submitting 100,000 short operations
 never holds 100,000 tasks at once. Each start makes about eight objects the garbage collector
 tracks (the task, its coroutines and context, the loop's handles); 32 of them fit in its young
-generation (700), so a turn's starts are not promoted while alive, where they would bring on
+generation (700 objects by default), so a turn's starts are not promoted while alive, where they would bring on
 full collections over every record the orchestrator keeps."""
 
 
