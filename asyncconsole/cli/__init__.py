@@ -15,6 +15,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from . import _collector
 from ._app import CONFIG_ENV_VAR, DEFAULT_CONFIG_PATH, CliState, LazyGroup, RootGroup, cli
 
 __all__ = [
@@ -32,14 +33,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI (the ``asyncconsole`` script) and exit with its exit code.
 
     Args:
-        argv: Arguments (default ``sys.argv[1:]``).
+        argv: Arguments (default ``sys.argv[1:]``: the process's own command, which also holds
+            the garbage collector off while the command starts; see ``_collector``).
     """
     if hasattr(signal, "SIGPIPE"):
         # `asyncconsole ... | head` ends quietly instead of with a BrokenPipeError traceback.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    cli.main(
-        args=list(argv) if argv is not None else sys.argv[1:],
-        prog_name="asyncconsole",
-        complete_var="_ASYNCCONSOLE_COMPLETE",
-        obj=CliState(),
-    )
+    if argv is None:
+        _collector.hold()
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else sys.argv[1:],
+            prog_name="asyncconsole",
+            complete_var="_ASYNCCONSOLE_COMPLETE",
+            obj=CliState(),
+        )
+    finally:
+        _collector.release()  # a command that never started an event loop

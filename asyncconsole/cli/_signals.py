@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
+from . import _collector
+
 __all__ = ["EXIT_TERMINATED", "Terminated", "run", "until_stopped"]
 
 T = TypeVar("T")
@@ -43,6 +45,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         async def main() -> T:
             nonlocal task
             task = asyncio.current_task()
+            _collector.release()  # start-up is over: collect what the command makes
             return await coro
 
         def on_sigterm() -> None:
@@ -73,6 +76,7 @@ async def until_stopped() -> None:
     not an interruption (exit 0)."""
     import asyncio
 
+    _collector.release()  # a server runs for long: collect what it makes
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
