@@ -1,8 +1,9 @@
 """The ``asyncconsole`` process's garbage collector: held off while a command starts.
 
-Starting a command makes a few hundred thousand objects that live as long as the process
-(modules, classes, the config's validators). The collector's passes over them while they are
-made free nothing, and cost 50-75 ms of a 600 ms command on a 2-core machine. So the script
+Starting a command makes some 75,000 objects the collector tracks, nearly all living as long
+as the process (modules, classes, the config's validators). Its hundred-odd passes over them
+while they are made free almost nothing, and cost 75-90 ms of a 600 ms command on a 2-core
+machine. So the script
 holds the collector until the command's event loop starts, then freezes what exists by then
 (never scanned again) and collects only what the command makes from there on: long-running
 commands (``serve``, ``demo``, watches) collect as usual, over a smaller heap. The cyclic
